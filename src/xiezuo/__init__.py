@@ -1,0 +1,1 @@
+"""Xiezuo (协作): the East–West poverty-alleviation cooperation platform."""

@@ -1,0 +1,95 @@
+"""Region scope: the ONE place that decides what a user may see.
+
+A user sees its own region's subtree; for navigation it also sees the chain of regions above it
+(a county office reaches its county through its province and prefecture, without seeing their
+other children). National users and superusers see everything. Once pairings exist, the partner
+regions of the pairings the user's region belongs to join the subtree (see `_partner_prefixes`).
+
+Selectors, the admin, the API and exports all filter through `RegionScope`; nothing else writes a
+region filter of its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import Q
+
+from xiezuo.regions import codes
+
+M = TypeVar("M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class RegionScope:
+    everything: bool
+    # Region-code prefixes whose whole subtree is visible.
+    prefixes: tuple[str, ...] = ()
+    # Codes above the user's region: visible as places to pass through, not as data owners.
+    path: frozenset[str] = frozenset()
+
+    def data_q(self, field: str) -> Q:
+        """Rows whose region code (in `field`) lies in a visible subtree."""
+        if self.everything:
+            return Q()
+        if not self.prefixes:
+            return Q(pk__in=[])
+        q = Q()
+        for pfx in self.prefixes:
+            q |= Q(**{f"{field}__gte": pfx, f"{field}__lt": codes.prefix_upper_bound(pfx)})
+        return q
+
+    def regions_q(self, field: str = "code") -> Q:
+        """Regions themselves: the visible subtrees plus the path above them."""
+        if self.everything:
+            return Q()
+        return self.data_q(field) | Q(**{f"{field}__in": sorted(self.path)})
+
+    def covers(self, code: str) -> bool:
+        """Is data of this region code visible (in a visible subtree)?"""
+        return self.everything or any(code.startswith(p) for p in self.prefixes)
+
+    def can_see_region(self, code: str) -> bool:
+        return self.covers(code) or code in self.path
+
+    def filter_data(self, queryset: models.QuerySet[M], field: str) -> models.QuerySet[M]:
+        return queryset if self.everything else queryset.filter(self.data_q(field))
+
+    def filter_regions(self, queryset: models.QuerySet[M], field: str = "code"
+                       ) -> models.QuerySet[M]:
+        return queryset if self.everything else queryset.filter(self.regions_q(field))
+
+
+NOTHING = RegionScope(everything=False)
+
+
+def _partner_prefixes(user: Any) -> tuple[str, ...]:
+    # Pairings (issue 4) add the partner regions of the user's pairings here; until the
+    # pairing app exists a user has no partners.
+    return ()
+
+
+def scope_for(user: Any) -> RegionScope:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    if user.is_superuser or user.side == "national":
+        return RegionScope(everything=True)
+    region = user.region
+    if region is None:
+        return NOTHING
+    own = region.prefix
+    path = frozenset(_ancestor_codes(region.code, region.level))
+    return RegionScope(everything=False, prefixes=(own, *_partner_prefixes(user)), path=path)
+
+
+def _ancestor_codes(code: str, level: int) -> list[str]:
+    out: list[str] = []
+    current: str | None = code
+    for _ in range(level - 1):
+        current = codes.parent_code(current) if current else None
+        if current is None:
+            break
+        out.append(current)
+    return out

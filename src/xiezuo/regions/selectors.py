@@ -1,0 +1,114 @@
+"""Reads of the division data, always through the user's region scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from xiezuo.accounts.scope import scope_for
+from xiezuo.core.errors import NotFound
+from xiezuo.regions import codes
+from xiezuo.regions.codes import Level
+from xiezuo.regions.models import Region, RegionCodeChange
+
+
+def region_list(*, user: Any) -> QuerySet[Region]:
+    return scope_for(user).filter_regions(Region.objects.all())
+
+
+@dataclass(frozen=True)
+class ResolvedRegion:
+    region: Region
+    asked_code: str  # the code the user gave, which may be an old one
+
+    @property
+    def replaced(self) -> bool:
+        return self.asked_code != self.region.code
+
+
+def region_resolve(code: str) -> ResolvedRegion | None:
+    """The current region for a code, following old → new code changes (merged or renamed)."""
+    asked = code
+    seen: set[str] = set()
+    while code not in seen:
+        seen.add(code)
+        region = Region.objects.filter(code=code).first()
+        if region is not None and region.is_active:
+            return ResolvedRegion(region, asked)
+        change = RegionCodeChange.objects.filter(old_code=code).first()
+        if change is None:
+            return ResolvedRegion(region, asked) if region is not None else None
+        code = change.new_code
+    return None
+
+
+def region_get(*, user: Any, code: str) -> ResolvedRegion:
+    """One region the user may see, by current or old code; NotFound otherwise (the same answer
+    for "does not exist" and "not yours", so scope does not leak what exists)."""
+    code = codes.normalise(code)
+    if not codes.is_well_formed(code):
+        raise NotFound(f"“{code}”不是有效的区划代码（省/市/县 6 位，乡 9 位，村 12 位数字）")
+    resolved = region_resolve(code)
+    if resolved is None or not scope_for(user).can_see_region(resolved.region.code):
+        raise NotFound(f"没有代码为 {code} 的区划，或不在您的权限范围内")
+    return resolved
+
+
+def region_path(region: Region) -> list[Region]:
+    """The regions from the province down to (and including) `region`, in one query."""
+    chain: list[str] = []
+    current: str | None = region.code
+    while current is not None:
+        chain.append(current)
+        current = codes.parent_code(current)
+    by_code = Region.objects.in_bulk(chain)
+    return [by_code[c] for c in reversed(chain) if c in by_code]
+
+
+def region_children(*, user: Any, region: Region | None) -> list[Region]:
+    """The visible children of `region` (provinces when None), each with `n_children`, the
+    number of its own visible children."""
+    scope = scope_for(user)
+    qs = Region.objects.filter(parent=region) if region is not None else Region.objects.filter(
+        level=Level.PROVINCE)
+    children = list(scope.filter_regions(qs).order_by("code"))
+    counts = dict(
+        scope.filter_regions(Region.objects.filter(parent__in=[c.code for c in children]))
+        .values_list("parent").annotate(n=Count("code")).values_list("parent", "n"))
+    for child in children:
+        child.n_children = counts.get(child.code, 0)  # type: ignore[attr-defined]
+    return children
+
+
+def region_level_counts(*, user: Any, region: Region | None) -> dict[int, int]:
+    """How many visible regions of each level lie under `region` (the whole country if None)."""
+    qs = Region.objects.filter(is_active=True)
+    if region is not None:
+        qs = qs.filter(code__gte=region.prefix, code__lt=codes.prefix_upper_bound(region.prefix),
+                       level__gt=region.level)
+    rows = scope_for(user).filter_regions(qs).values_list("level").annotate(n=Count("code"))
+    return {level: n for level, n in rows}
+
+
+def region_search(*, user: Any, query: str, limit: int = 50) -> list[Region]:
+    """Regions whose name contains `query`, or whose code starts with it."""
+    query = query.strip()
+    if not query:
+        return []
+    cond = Q(name__contains=query)
+    if query.isdigit():
+        cond = Q(code__gte=query, code__lt=codes.prefix_upper_bound(query))
+    qs = scope_for(user).filter_regions(Region.objects.filter(cond, is_active=True))
+    return list(qs.select_related("parent").order_by("level", "code")[:limit])
+
+
+def poverty_exits_by_year(*, user: Any, region: Region | None) -> dict[int, int]:
+    """National poverty counties under `region` by the year they left poverty."""
+    qs = Region.objects.filter(is_poverty_county=True)
+    if region is not None:
+        qs = qs.filter(code__gte=region.prefix, code__lt=codes.prefix_upper_bound(region.prefix))
+    rows = (scope_for(user).filter_regions(qs).values_list("poverty_exit_year")
+            .annotate(n=Count("code")).order_by("poverty_exit_year"))
+    return {year: n for year, n in rows if year is not None}

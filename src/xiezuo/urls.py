@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from xiezuo.api.api import api
+
+admin.site.site_header = "协作 Xiezuo"
+admin.site.site_title = "协作 Xiezuo"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("xiezuo.web.urls")),
+]
