@@ -12,13 +12,22 @@ from xiezuo.core.admin_scope import ScopedAdmin
 
 
 class UserAdminForm(forms.ModelForm):  # type: ignore[type-arg]
-    roles = forms.MultipleChoiceField(choices=Role.choices, required=False,
-                                      widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta:
         model = User
-        fields = ("username", "first_name", "organisation", "email", "side", "region", "roles",
-                  "is_active")
+        fields = (
+            "username",
+            "first_name",
+            "organisation",
+            "email",
+            "side",
+            "region",
+            "roles",
+            "is_active",
+        )
 
 
 @admin.register(User)
@@ -44,10 +53,15 @@ class UserAdmin(ScopedAdmin):
             # A new account gets a random password; the administrator sets a real one with
             # `xiezuo users password` or the user resets it.
             created = services.user_create(
-                username=data["username"], password=secrets.token_urlsafe(16),
-                side=data["side"], region=data["region"], roles=list(data["roles"]),
-                actor=request.user, full_name=data.get("first_name", ""),
-                organisation=data.get("organisation", ""))
+                username=data["username"],
+                password=secrets.token_urlsafe(16),
+                side=data["side"],
+                region=data["region"],
+                roles=list(data["roles"]),
+                actor=request.user,
+                full_name=data.get("first_name", ""),
+                organisation=data.get("organisation", ""),
+            )
             obj.pk = created.pk
 
 

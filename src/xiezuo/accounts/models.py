@@ -25,8 +25,14 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """A person in a cooperation office: one region, one side, one or more roles."""
 
-    region = models.ForeignKey("regions.Region", verbose_name=_("region"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     side = models.CharField(_("side"), max_length=10, choices=Side.choices, default=Side.WEST)
     roles = models.JSONField(_("roles"), default=list, blank=True)
     organisation = models.CharField(_("office"), max_length=200, blank=True)

@@ -57,8 +57,9 @@ class RegionScope:
     def filter_data(self, queryset: models.QuerySet[M], field: str) -> models.QuerySet[M]:
         return queryset if self.everything else queryset.filter(self.data_q(field))
 
-    def filter_regions(self, queryset: models.QuerySet[M], field: str = "code"
-                       ) -> models.QuerySet[M]:
+    def filter_regions(
+        self, queryset: models.QuerySet[M], field: str = "code"
+    ) -> models.QuerySet[M]:
         return queryset if self.everything else queryset.filter(self.regions_q(field))
 
 

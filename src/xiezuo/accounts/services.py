@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from xiezuo.accounts.models import ApiToken, Role, Side, User
+from xiezuo.accounts.models import ApiToken, Role, User
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
 from xiezuo.core.errors import Problem, UserError
@@ -19,8 +19,10 @@ from xiezuo.regions.models import Region
 
 def _validation_problems(exc: ValidationError) -> list[Problem]:
     if hasattr(exc, "error_dict"):
-        return [Problem(" ".join(str(m) for m in msgs), f"字段 {field}")
-                for field, msgs in exc.message_dict.items()]
+        return [
+            Problem(" ".join(str(m) for m in msgs), f"字段 {field}")
+            for field, msgs in exc.message_dict.items()
+        ]
     return [Problem(str(m)) for m in exc.messages]
 
 
@@ -39,9 +41,15 @@ def user_create(
 ) -> User:
     if User.objects.filter(username=username).exists():
         raise UserError(f"用户名 {username} 已存在", [Problem("已存在", "字段 username")])
-    user = User(username=username, side=side, region=region, roles=sorted(set(roles)),
-                first_name=full_name, organisation=organisation,
-                is_staff=Role.ADMIN in roles)
+    user = User(
+        username=username,
+        side=side,
+        region=region,
+        roles=sorted(set(roles)),
+        first_name=full_name,
+        organisation=organisation,
+        is_staff=Role.ADMIN in roles,
+    )
     try:
         if check_password:
             validate_password(password, user)
@@ -83,18 +91,22 @@ def user_set_password(*, user: User, password: str, actor: Any) -> None:
         raise UserError("密码不符合要求", _validation_problems(exc)) from exc
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user,
-                 summary="password changed")
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=user, summary="password changed")
 
 
 @transaction.atomic
 def api_token_create(*, user: User, name: str, actor: Any) -> tuple[ApiToken, str]:
     """Return the token row and the plain token, which is not stored and is shown only once."""
     key = "xz_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=key[3:9],
-                                    key_hash=ApiToken.hash_key(key))
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=token,
-                 after={"user": user.username, "name": name, "prefix": token.prefix})
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=key[3:9], key_hash=ApiToken.hash_key(key)
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=token,
+        after={"user": user.username, "name": name, "prefix": token.prefix},
+    )
     return token, key
 
 
@@ -102,14 +114,16 @@ def api_token_create(*, user: User, name: str, actor: Any) -> tuple[ApiToken, st
 def api_token_revoke(*, token: ApiToken, actor: Any) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=token,
-                 summary="token revoked")
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=token, summary="token revoked")
 
 
 def api_token_user(key: str) -> User | None:
     """The active user a bearer token belongs to, or None."""
-    token = (ApiToken.objects.select_related("user", "user__region")
-             .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True).first())
+    token = (
+        ApiToken.objects.select_related("user", "user__region")
+        .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)
+        .first()
+    )
     if token is None or not token.user.is_active:
         return None
     # Touch at most once a minute: a busy client should not turn every read into a write.
@@ -117,5 +131,3 @@ def api_token_user(key: str) -> User | None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
-
-

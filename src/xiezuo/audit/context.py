@@ -15,8 +15,11 @@ class RequestContext:
     channel: str  # web, api, admin, cli
 
 
+# RequestContext is a frozen dataclass: sharing the default instance is safe.
 _current: ContextVar[RequestContext] = ContextVar(
-    "xiezuo_request_context", default=RequestContext(ip=None, channel="cli"))
+    "xiezuo_request_context",
+    default=RequestContext(ip=None, channel="cli"),  # noqa: B039
+)
 
 
 def current() -> RequestContext:

@@ -19,8 +19,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         path = request.path
-        channel = "api" if path.startswith("/api/") else "admin" if path.startswith(
-            "/admin/") else "web"
+        channel = (
+            "api" if path.startswith("/api/") else "admin" if path.startswith("/admin/") else "web"
+        )
         token = context.set_current(context.RequestContext(ip=client_ip(request), channel=channel))
         try:
             return self.get_response(request)

@@ -31,8 +31,14 @@ class AuditEvent(models.Model):
         LOGOUT = "logout", _("logout")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # Kept as text too, so the trail still names the user after the account is removed.
     actor_name = models.CharField(_("user name"), max_length=150, blank=True, db_index=True)
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)

@@ -24,9 +24,14 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(signals.user_login_failed)
-def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None,
-                  **kwargs: Any) -> None:
+def _login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
     # The credentials dict holds the password too: only the user name is kept.
-    audit_record(actor=None, action=AuditEvent.Action.LOGIN_FAILED,
-                 object_type="accounts.user", object_repr=str(credentials.get("username", ""))[:150],
-                 summary="failed login")
+    audit_record(
+        actor=None,
+        action=AuditEvent.Action.LOGIN_FAILED,
+        object_type="accounts.user",
+        object_repr=str(credentials.get("username", ""))[:150],
+        summary="failed login",
+    )

@@ -13,8 +13,9 @@ class XiezuoCommand(BaseCommand):
     """Subclasses implement `run`. A UserError becomes a clear message and exit status 1."""
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--actor", default="",
-                            help="user name recorded in the audit trail (default: system)")
+        parser.add_argument(
+            "--actor", default="", help="user name recorded in the audit trail (default: system)"
+        )
 
     def actor(self, options: dict[str, Any]) -> Any:
         name = options.get("actor") or ""

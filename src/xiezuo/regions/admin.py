@@ -13,12 +13,30 @@ from xiezuo.regions.models import Region, RegionCodeChange
 @admin.register(Region)
 class RegionAdmin(ScopedAdmin):
     scope_kind = "regions"
-    list_display = ("code", "name", "level", "is_poverty_county", "poverty_exit_year",
-                    "is_poor_village", "is_deep_poverty", "is_active")
+    list_display = (
+        "code",
+        "name",
+        "level",
+        "is_poverty_county",
+        "poverty_exit_year",
+        "is_poor_village",
+        "is_deep_poverty",
+        "is_active",
+    )
     list_filter = ("level", "is_poverty_county", "poverty_exit_year", "is_active")
-    search_fields = ("=code", "name")
-    fields = ("code", "name", "level", "parent", "edition", "is_active", "is_poverty_county",
-              "poverty_exit_year", "is_poor_village", "is_deep_poverty")
+    search_fields = ("^code", "name")
+    fields = (
+        "code",
+        "name",
+        "level",
+        "parent",
+        "edition",
+        "is_active",
+        "is_poverty_county",
+        "poverty_exit_year",
+        "is_poor_village",
+        "is_deep_poverty",
+    )
     readonly_fields = ("code", "level", "parent", "edition", "is_active")
     show_full_result_count = False  # counting 660k rows on every page view is wasted work
 
@@ -26,8 +44,11 @@ class RegionAdmin(ScopedAdmin):
         return False  # divisions come from the statistical list, not from typing
 
     def save_model(self, request: HttpRequest, obj: Region, form: Any, change: bool) -> None:
-        fields = {name: form.cleaned_data[name] for name in form.changed_data
-                  if name in services.EDITABLE_FIELDS}
+        fields = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name in services.EDITABLE_FIELDS
+        }
         current = Region.objects.get(pk=obj.pk)
         services.region_update(region=current, actor=request.user, **fields)
 

@@ -22,9 +22,14 @@ class Level(models.IntegerChoices):
     VILLAGE = 5, _("Village")
 
 
-PREFIX_LENGTH = {Level.PROVINCE: 2, Level.PREFECTURE: 4, Level.COUNTY: 6, Level.TOWNSHIP: 9,
-                 Level.VILLAGE: 12}
-_CODE = re.compile(r"^\d{2}(\d{2}(\d{2}(\d{3}(\d{3})?)?)?)?$")
+PREFIX_LENGTH = {
+    Level.PROVINCE: 2,
+    Level.PREFECTURE: 4,
+    Level.COUNTY: 6,
+    Level.TOWNSHIP: 9,
+    Level.VILLAGE: 12,
+}
+_CODE = re.compile(r"^[0-9]{2}([0-9]{2}([0-9]{2}([0-9]{3}([0-9]{3})?)?)?)?$")
 
 
 def normalise(raw: str) -> str:
@@ -33,6 +38,11 @@ def normalise(raw: str) -> str:
     if len(code) in (2, 4):
         return code.ljust(6, "0")
     return code
+
+
+def is_digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts full-width and other Unicode digits."""
+    return text.isascii() and text.isdigit()
 
 
 def is_well_formed(code: str) -> bool:

@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from xiezuo.core.errors import Problem, UserError
 from xiezuo.regions import codes
@@ -34,11 +34,20 @@ LEVEL_FILES = (
     LevelFile(Level.PREFECTURE, ("cities.csv",), ("provinceCode",), "市"),
     LevelFile(Level.COUNTY, ("areas.csv",), ("cityCode",), "县"),
     LevelFile(Level.TOWNSHIP, ("streets.csv",), ("areaCode",), "乡"),
-    LevelFile(Level.VILLAGE, ("villages.csv", "villages.csv.gz", "villages_*.csv.gz"),
-              ("streetCode", "townCode"), "村"),
+    LevelFile(
+        Level.VILLAGE,
+        ("villages.csv", "villages.csv.gz", "villages_*.csv.gz"),
+        ("streetCode", "townCode"),
+        "村",
+    ),
 )
-CODE_LENGTH = {Level.PROVINCE: 6, Level.PREFECTURE: 6, Level.COUNTY: 6, Level.TOWNSHIP: 9,
-               Level.VILLAGE: 12}
+CODE_LENGTH = {
+    Level.PROVINCE: 6,
+    Level.PREFECTURE: 6,
+    Level.COUNTY: 6,
+    Level.TOWNSHIP: 9,
+    Level.VILLAGE: 12,
+}
 MAX_PROBLEMS = 200
 
 
@@ -64,7 +73,8 @@ def find_level_file(directory: Path, spec: LevelFile) -> Path | None:
 
 
 def _open_text(path: Path) -> IO[str]:
-    raw: IO[bytes] = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+    # The caller closes the wrapper (a `with` block in _rows), which closes the raw file too.
+    raw = cast(IO[bytes], gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb"))  # noqa: SIM115
     return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
 
@@ -78,8 +88,10 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
 def parse_divisions(directory: Path, *, max_level: Level = Level.VILLAGE) -> ParsedDivisions:
     """Read and check every level file in `directory`; raise UserError listing what is wrong."""
     if not directory.is_dir():
-        raise UserError(f"区划数据目录不存在：{directory}（先运行 xiezuo regions fetch，"
-                        "或用 --from 指向含 provinces.csv 等文件的目录）")
+        raise UserError(
+            f"区划数据目录不存在：{directory}（先运行 xiezuo regions fetch，"
+            "或用 --from 指向含 provinces.csv 等文件的目录）"
+        )
     parsed = ParsedDivisions()
     problems: list[Problem] = []
     known: dict[int, set[str]] = {}
@@ -88,8 +100,9 @@ def parse_divisions(directory: Path, *, max_level: Level = Level.VILLAGE) -> Par
             break
         path = find_level_file(directory, spec)
         if path is None:
-            problems.append(Problem(f"缺少{spec.label}级文件（{' 或 '.join(spec.names)}）",
-                                    str(directory)))
+            problems.append(
+                Problem(f"缺少{spec.label}级文件（{' 或 '.join(spec.names)}）", str(directory))
+            )
             break
         parsed.files[spec.level] = path
         known[spec.level] = _parse_level(path, spec, known, parsed, problems)
@@ -100,8 +113,13 @@ def parse_divisions(directory: Path, *, max_level: Level = Level.VILLAGE) -> Par
     return parsed
 
 
-def _parse_level(path: Path, spec: LevelFile, known: dict[int, set[str]],
-                 parsed: ParsedDivisions, problems: list[Problem]) -> set[str]:
+def _parse_level(
+    path: Path,
+    spec: LevelFile,
+    known: dict[int, set[str]],
+    parsed: ParsedDivisions,
+    problems: list[Problem],
+) -> set[str]:
     seen: set[str] = set()
     parent_level = Level(spec.level - 1) if spec.level > Level.PROVINCE else None
     parents = known.get(parent_level, set()) if parent_level else set()
@@ -119,16 +137,22 @@ def _parse_level(path: Path, spec: LevelFile, known: dict[int, set[str]],
                 if spec.parent_columns and parent_col is None:
                     missing.append(" 或 ".join(spec.parent_columns))
                 if missing:
-                    problems.append(Problem(f"缺少列：{', '.join(missing)}", f"{path.name} 第 1 行"))
+                    problems.append(
+                        Problem(f"缺少列：{', '.join(missing)}", f"{path.name} 第 1 行")
+                    )
                     return seen
                 first = False
             where = f"{path.name} 第 {line} 行"
             code = codes.normalise(row.get("code") or "")
             name = (row.get("name") or "").strip()
-            if not code.isdigit() or len(code) != CODE_LENGTH[spec.level]:
-                problems.append(Problem(
-                    f"“{row.get('code')}”不是有效的{spec.label}级区划代码"
-                    f"（应为 {CODE_LENGTH[spec.level]} 位数字）", f"{where} code 列"))
+            if not codes.is_digits(code) or len(code) != CODE_LENGTH[spec.level]:
+                problems.append(
+                    Problem(
+                        f"“{row.get('code')}”不是有效的{spec.label}级区划代码"
+                        f"（应为 {CODE_LENGTH[spec.level]} 位数字）",
+                        f"{where} code 列",
+                    )
+                )
                 continue
             if not name:
                 problems.append(Problem("名称为空", f"{where} name 列"))
@@ -149,12 +173,16 @@ def _parse_level(path: Path, spec: LevelFile, known: dict[int, set[str]],
                         if len(parsed.orphan_examples) < 5:
                             parsed.orphan_examples.append(f"{where}（{code} {name}）")
                         continue
-                    problems.append(Problem(f"上级代码“{parent}”在上一级文件中不存在",
-                                            f"{where} {parent_col} 列"))
+                    problems.append(
+                        Problem(
+                            f"上级代码“{parent}”在上一级文件中不存在", f"{where} {parent_col} 列"
+                        )
+                    )
                     continue
                 if not code.startswith(codes.prefix(parent, _level_of_known(parent, known))):
-                    problems.append(Problem(f"代码 {code} 不在上级 {parent} 的编码范围内",
-                                            f"{where} code 列"))
+                    problems.append(
+                        Problem(f"代码 {code} 不在上级 {parent} 的编码范围内", f"{where} code 列")
+                    )
                     continue
             if code in seen:
                 problems.append(Problem(f"代码 {code} 重复出现", f"{where} code 列"))

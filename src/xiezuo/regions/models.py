@@ -13,13 +13,18 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=100, db_index=True)
     level = models.PositiveSmallIntegerField(_("level"), choices=Level.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     # 832 national poverty counties (国家级贫困县) and the year each left poverty (脱贫摘帽).
     is_poverty_county = models.BooleanField(_("national poverty county"), default=False)
-    poverty_exit_year = models.PositiveSmallIntegerField(_("poverty exit year"), null=True,
-                                                         blank=True)
+    poverty_exit_year = models.PositiveSmallIntegerField(
+        _("poverty exit year"), null=True, blank=True
+    )
     is_poor_village = models.BooleanField(_("poor village"), default=False)
     is_deep_poverty = models.BooleanField(_("deep poverty area"), default=False)
     # A code that a later edition no longer lists stays (records may point at it) but is retired.

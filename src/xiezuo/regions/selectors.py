@@ -71,12 +71,18 @@ def region_children(*, user: Any, region: Region | None) -> list[Region]:
     """The visible children of `region` (provinces when None), each with `n_children`, the
     number of its own visible children."""
     scope = scope_for(user)
-    qs = Region.objects.filter(parent=region) if region is not None else Region.objects.filter(
-        level=Level.PROVINCE)
+    qs = (
+        Region.objects.filter(parent=region)
+        if region is not None
+        else Region.objects.filter(level=Level.PROVINCE)
+    )
     children = list(scope.filter_regions(qs).order_by("code"))
     counts = dict(
         scope.filter_regions(Region.objects.filter(parent__in=[c.code for c in children]))
-        .values_list("parent").annotate(n=Count("code")).values_list("parent", "n"))
+        .values_list("parent")
+        .annotate(n=Count("code"))
+        .values_list("parent", "n")
+    )
     for child in children:
         child.n_children = counts.get(child.code, 0)  # type: ignore[attr-defined]
     return children
@@ -86,8 +92,11 @@ def region_level_counts(*, user: Any, region: Region | None) -> dict[int, int]:
     """How many visible regions of each level lie under `region` (the whole country if None)."""
     qs = Region.objects.filter(is_active=True)
     if region is not None:
-        qs = qs.filter(code__gte=region.prefix, code__lt=codes.prefix_upper_bound(region.prefix),
-                       level__gt=region.level)
+        qs = qs.filter(
+            code__gte=region.prefix,
+            code__lt=codes.prefix_upper_bound(region.prefix),
+            level__gt=region.level,
+        )
     rows = scope_for(user).filter_regions(qs).values_list("level").annotate(n=Count("code"))
     return {level: n for level, n in rows}
 
@@ -98,7 +107,7 @@ def region_search(*, user: Any, query: str, limit: int = 50) -> list[Region]:
     if not query:
         return []
     cond = Q(name__contains=query)
-    if query.isdigit():
+    if codes.is_digits(query):
         cond = Q(code__gte=query, code__lt=codes.prefix_upper_bound(query))
     qs = scope_for(user).filter_regions(Region.objects.filter(cond, is_active=True))
     return list(qs.select_related("parent").order_by("level", "code")[:limit])
@@ -109,6 +118,11 @@ def poverty_exits_by_year(*, user: Any, region: Region | None) -> dict[int, int]
     qs = Region.objects.filter(is_poverty_county=True)
     if region is not None:
         qs = qs.filter(code__gte=region.prefix, code__lt=codes.prefix_upper_bound(region.prefix))
-    rows = (scope_for(user).filter_regions(qs).values_list("poverty_exit_year")
-            .annotate(n=Count("code")).order_by("poverty_exit_year"))
+    rows = (
+        scope_for(user)
+        .filter_regions(qs)
+        .values_list("poverty_exit_year")
+        .annotate(n=Count("code"))
+        .order_by("poverty_exit_year")
+    )
     return {year: n for year, n in rows if year is not None}

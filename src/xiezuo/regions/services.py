@@ -39,8 +39,9 @@ class LoadReport:
         return sum(self.counts.values())
 
 
-def regions_load(*, source_dir: Path, actor: Any, edition: str = "",
-                 max_level: Level = Level.VILLAGE) -> LoadReport:
+def regions_load(
+    *, source_dir: Path, actor: Any, edition: str = "", max_level: Level = Level.VILLAGE
+) -> LoadReport:
     """Load (insert or update) every division in `source_dir`.
 
     All rows are read and checked first; a single bad row stops the load before anything is
@@ -53,14 +54,24 @@ def regions_load(*, source_dir: Path, actor: Any, edition: str = "",
     with transaction.atomic():
         retired = _upsert(parsed, edition=edition, max_level=max_level)
         audit_record(
-            actor=actor, action=AuditEvent.Action.LOAD, object_type="regions.region",
+            actor=actor,
+            action=AuditEvent.Action.LOAD,
+            object_type="regions.region",
             object_repr=f"区划 {edition}",
-            after={"counts": {str(k): v for k, v in parsed.counts.items()}, "retired": retired,
-                   "source": str(source_dir.name)},
+            after={
+                "counts": {str(k): v for k, v in parsed.counts.items()},
+                "retired": retired,
+                "source": str(source_dir.name),
+            },
             summary=f"loaded {len(parsed.rows)} regions from {source_dir.name}",
         )
-    return LoadReport(parsed.counts, retired, parsed.orphans, parsed.orphan_examples,
-                      time.perf_counter() - started)
+    return LoadReport(
+        parsed.counts,
+        retired,
+        parsed.orphans,
+        parsed.orphan_examples,
+        time.perf_counter() - started,
+    )
 
 
 def _upsert(parsed: ParsedDivisions, *, edition: str, max_level: Level) -> int:
@@ -68,9 +79,11 @@ def _upsert(parsed: ParsedDivisions, *, edition: str, max_level: Level) -> int:
     rows = ((code, name, level, parent, edition) for code, name, level, parent in parsed.rows)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS _region_load")
-        cursor.execute("CREATE TEMPORARY TABLE _region_load (code varchar(12) NOT NULL, "
-                       "name varchar(100) NOT NULL, level smallint NOT NULL, "
-                       "parent varchar(12), edition varchar(20) NOT NULL)")
+        cursor.execute(
+            "CREATE TEMPORARY TABLE _region_load (code varchar(12) NOT NULL, "
+            "name varchar(100) NOT NULL, level smallint NOT NULL, "
+            "parent varchar(12), edition varchar(20) NOT NULL)"
+        )
         _bulk_insert(cursor, rows)
         # The index is built after the rows are in: far faster than inserting into it.
         cursor.execute("CREATE UNIQUE INDEX _region_load_code ON _region_load (code)")
@@ -81,20 +94,24 @@ def _upsert(parsed: ParsedDivisions, *, edition: str, max_level: Level) -> int:
             "SELECT code, name, level, parent, false, false, false, true, edition "
             "FROM _region_load WHERE true ORDER BY level, code "
             "ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, "
-            "parent_id = excluded.parent_id, is_active = true, edition = excluded.edition")
+            "parent_id = excluded.parent_id, is_active = true, edition = excluded.edition"
+        )
         cursor.execute(
             f"UPDATE {table} SET is_active = false WHERE is_active AND level <= %s "  # noqa: S608
             "AND NOT EXISTS (SELECT 1 FROM _region_load l WHERE l.code = "
-            f"{table}.code)", [int(max_level)])
-        retired = cursor.rowcount
+            f"{table}.code)",
+            [int(max_level)],
+        )
+        retired = int(cursor.rowcount)
         cursor.execute("DROP TABLE _region_load")
     return max(retired, 0)
 
 
 def _bulk_insert(cursor: Any, rows: Iterable[tuple[str, str, int, str | None, str]]) -> None:
     if connection.vendor == "postgresql":
-        with cursor.copy("COPY _region_load (code, name, level, parent, edition) FROM STDIN"
-                         ) as copy:
+        with cursor.copy(
+            "COPY _region_load (code, name, level, parent, edition) FROM STDIN"
+        ) as copy:
             for row in rows:
                 copy.write_row(row)
     else:
@@ -131,34 +148,49 @@ def poverty_counties_load(*, actor: Any, path: Path = POVERTY_COUNTIES_CSV) -> i
         where = f"{path.name} 第 {line} 行"
         code = (row.get("county_code") or "").strip()
         year_text = (row.get("delisting_year") or "").strip()
-        if not (code.isdigit() and len(code) == 6):
+        if not (codes.is_digits(code) and len(code) == 6):
             problems.append(Problem(f"“{code}”不是 6 位县级区划代码", f"{where} county_code 列"))
             continue
-        if not (year_text.isdigit() and 2016 <= int(year_text) <= 2020):
-            problems.append(Problem(f"摘帽年份“{year_text}”应在 2016–2020 之间",
-                                    f"{where} delisting_year 列"))
+        if not (codes.is_digits(year_text) and 2016 <= int(year_text) <= 2020):
+            problems.append(
+                Problem(f"摘帽年份“{year_text}”应在 2016–2020 之间", f"{where} delisting_year 列")
+            )
             continue
         # Two listed counties merged into one current unit (冷湖 and 茫崖): the later year holds.
         years[code] = max(years.get(code, 0), int(year_text))
-    known = dict(Region.objects.filter(code__in=list(years), is_active=True)
-                 .values_list("code", "level"))
+    known = dict(
+        Region.objects.filter(code__in=list(years), is_active=True).values_list("code", "level")
+    )
     for line, row in rows:
         code = (row.get("county_code") or "").strip()
         if code in years and code not in known:
-            problems.append(Problem(f"区划代码 {code}（{row.get('county_name_listed')}）不在已加载的区划中",
-                                    f"{path.name} 第 {line} 行 county_code 列"))
+            problems.append(
+                Problem(
+                    f"区划代码 {code}（{row.get('county_name_listed')}）不在已加载的区划中",
+                    f"{path.name} 第 {line} 行 county_code 列",
+                )
+            )
         elif code in known and known[code] > Level.COUNTY:
-            problems.append(Problem(f"{code} 不是县级区划", f"{path.name} 第 {line} 行 county_code 列"))
+            problems.append(
+                Problem(f"{code} 不是县级区划", f"{path.name} 第 {line} 行 county_code 列")
+            )
     if problems:
         raise UserError(f"贫困县名单有 {len(problems)} 处错误，未写入任何数据", problems)
-    Region.objects.filter(is_poverty_county=True).update(is_poverty_county=False,
-                                                        poverty_exit_year=None)
+    Region.objects.filter(is_poverty_county=True).update(
+        is_poverty_county=False, poverty_exit_year=None
+    )
     for year in sorted(set(years.values())):
         Region.objects.filter(code__in=[c for c, y in years.items() if y == year]).update(
-            is_poverty_county=True, poverty_exit_year=year)
-    audit_record(actor=actor, action=AuditEvent.Action.LOAD, object_type="regions.region",
-                 object_repr="国家级贫困县名单", after={"counties": len(years), "source": path.name},
-                 summary=f"flagged {len(years)} national poverty counties")
+            is_poverty_county=True, poverty_exit_year=year
+        )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.LOAD,
+        object_type="regions.region",
+        object_repr="国家级贫困县名单",
+        after={"counties": len(years), "source": path.name},
+        summary=f"flagged {len(years)} national poverty counties",
+    )
     return len(years)
 
 
@@ -182,22 +214,37 @@ def code_changes_load(*, actor: Any, path: Path = CODE_CHANGES_CSV) -> int:
             problems.append(Problem("新旧代码相同", f"{where} new_code 列"))
         else:
             year = (row.get("year") or "").strip()
-            changes.append(RegionCodeChange(
-                old_code=old, old_name=(row.get("old_name") or "").strip()[:100], new_code=new,
-                year=int(year) if year.isdigit() else None,
-                kind=(row.get("kind") or "renamed").strip() or "renamed",
-                source=(row.get("source") or "").strip()[:200]))
+            changes.append(
+                RegionCodeChange(
+                    old_code=old,
+                    old_name=(row.get("old_name") or "").strip()[:100],
+                    new_code=new,
+                    year=int(year) if codes.is_digits(year) else None,
+                    kind=(row.get("kind") or "renamed").strip() or "renamed",
+                    source=(row.get("source") or "").strip()[:200],
+                )
+            )
     if problems:
         raise UserError(f"区划代码变更表有 {len(problems)} 处错误，未写入任何数据", problems)
     RegionCodeChange.objects.all().delete()
     RegionCodeChange.objects.bulk_create(changes)
-    audit_record(actor=actor, action=AuditEvent.Action.LOAD, object_type="regions.regioncodechange",
-                 object_repr="区划代码变更表", after={"changes": len(changes), "source": path.name})
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.LOAD,
+        object_type="regions.regioncodechange",
+        object_repr="区划代码变更表",
+        after={"changes": len(changes), "source": path.name},
+    )
     return len(changes)
 
 
-EDITABLE_FIELDS = ("name", "is_poverty_county", "poverty_exit_year", "is_poor_village",
-                   "is_deep_poverty")
+EDITABLE_FIELDS = (
+    "name",
+    "is_poverty_county",
+    "poverty_exit_year",
+    "is_poor_village",
+    "is_deep_poverty",
+)
 
 
 @transaction.atomic
@@ -210,12 +257,17 @@ def region_update(*, region: Region, actor: Any, **fields: Any) -> Region:
     for name, value in fields.items():
         setattr(region, name, value)
     if region.poverty_exit_year is not None and not region.is_poverty_county:
-        raise UserError("只有国家级贫困县才有摘帽年份",
-                        [Problem("须先标记为贫困县", "字段 poverty_exit_year")])
+        raise UserError(
+            "只有国家级贫困县才有摘帽年份", [Problem("须先标记为贫困县", "字段 poverty_exit_year")]
+        )
     if region.poverty_exit_year is not None and not 2016 <= region.poverty_exit_year <= 2020:
-        raise UserError("摘帽年份应在 2016–2020 之间", [Problem("超出范围", "字段 poverty_exit_year")])
+        raise UserError(
+            "摘帽年份应在 2016–2020 之间", [Problem("超出范围", "字段 poverty_exit_year")]
+        )
     region.save(update_fields=list(fields))
     old, new = changed(before, snapshot(region))
     if new:
-        audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=region, before=old, after=new)
+        audit_record(
+            actor=actor, action=AuditEvent.Action.UPDATE, obj=region, before=old, after=new
+        )
     return region

@@ -62,9 +62,16 @@ def region_root(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if scope.everything:
         children = selectors.region_children(user=request.user, region=None)
-        return render(request, "web/region_detail.html", {
-            "region": None, "path": [], "children": children,
-            "level_counts": _counted_levels(request.user, None)})
+        return render(
+            request,
+            "web/region_detail.html",
+            {
+                "region": None,
+                "path": [],
+                "children": children,
+                "level_counts": _counted_levels(request.user, None),
+            },
+        )
     user: Any = request.user
     if user.region is None:
         raise Http404("no region")
@@ -86,13 +93,17 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     if resolved.replaced:
         return redirect("web:region_detail", code=resolved.region.code)
     region = resolved.region
-    return render(request, "web/region_detail.html", {
-        "region": region,
-        "path": selectors.region_path(region),
-        "children": selectors.region_children(user=request.user, region=region),
-        "level_counts": _counted_levels(request.user, region),
-        "child_level_label": _level_labels().get(region.level + 1, ""),
-    })
+    return render(
+        request,
+        "web/region_detail.html",
+        {
+            "region": region,
+            "path": selectors.region_path(region),
+            "children": selectors.region_children(user=request.user, region=region),
+            "level_counts": _counted_levels(request.user, region),
+            "child_level_label": _level_labels().get(region.level + 1, ""),
+        },
+    )
 
 
 @login_required
@@ -100,10 +111,14 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 def region_search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:50]
     results = selectors.region_search(user=request.user, query=query)
-    template = "web/_region_search_results.html" if request.headers.get(
-        "HX-Request") else "web/region_search.html"
-    return render(request, template, {"query": query, "results": results,
-                                      "level_labels": _level_labels()})
+    template = (
+        "web/_region_search_results.html"
+        if request.headers.get("HX-Request")
+        else "web/region_search.html"
+    )
+    return render(
+        request, template, {"query": query, "results": results, "level_labels": _level_labels()}
+    )
 
 
 @login_required

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,26 +15,82 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='time')),
-                ('actor_name', models.CharField(blank=True, db_index=True, max_length=150, verbose_name='user name')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='address')),
-                ('channel', models.CharField(blank=True, max_length=10, verbose_name='channel')),
-                ('action', models.CharField(choices=[('create', 'create'), ('update', 'update'), ('delete', 'delete'), ('load', 'bulk load'), ('view', 'view protected data'), ('export', 'export'), ('login', 'login'), ('login_failed', 'failed login'), ('logout', 'logout')], db_index=True, max_length=20, verbose_name='action')),
-                ('object_type', models.CharField(blank=True, db_index=True, max_length=100, verbose_name='object type')),
-                ('object_id', models.CharField(blank=True, db_index=True, max_length=64, verbose_name='object id')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='object')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='before')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='after')),
-                ('summary', models.TextField(blank=True, verbose_name='summary')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="time"
+                    ),
+                ),
+                (
+                    "actor_name",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=150, verbose_name="user name"
+                    ),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="address")),
+                ("channel", models.CharField(blank=True, max_length=10, verbose_name="channel")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "create"),
+                            ("update", "update"),
+                            ("delete", "delete"),
+                            ("load", "bulk load"),
+                            ("view", "view protected data"),
+                            ("export", "export"),
+                            ("login", "login"),
+                            ("login_failed", "failed login"),
+                            ("logout", "logout"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                (
+                    "object_type",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=100, verbose_name="object type"
+                    ),
+                ),
+                (
+                    "object_id",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=64, verbose_name="object id"
+                    ),
+                ),
+                (
+                    "object_repr",
+                    models.CharField(blank=True, max_length=200, verbose_name="object"),
+                ),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="before")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="after")),
+                ("summary", models.TextField(blank=True, verbose_name="summary")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit event',
-                'verbose_name_plural': 'audit events',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "audit event",
+                "verbose_name_plural": "audit events",
+                "ordering": ["-at", "-id"],
             },
         ),
     ]

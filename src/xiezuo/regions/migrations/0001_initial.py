@@ -5,48 +5,118 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='RegionCodeChange',
+            name="RegionCodeChange",
             fields=[
-                ('old_code', models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name='old code')),
-                ('old_name', models.CharField(blank=True, max_length=100, verbose_name='old name')),
-                ('new_code', models.CharField(db_index=True, max_length=12, verbose_name='new code')),
-                ('year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='year')),
-                ('kind', models.CharField(choices=[('renamed', 'renamed or re-coded'), ('merged', 'merged into')], default='renamed', max_length=10, verbose_name='kind')),
-                ('source', models.CharField(blank=True, max_length=200, verbose_name='source')),
+                (
+                    "old_code",
+                    models.CharField(
+                        max_length=12, primary_key=True, serialize=False, verbose_name="old code"
+                    ),
+                ),
+                ("old_name", models.CharField(blank=True, max_length=100, verbose_name="old name")),
+                (
+                    "new_code",
+                    models.CharField(db_index=True, max_length=12, verbose_name="new code"),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="year"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("renamed", "renamed or re-coded"), ("merged", "merged into")],
+                        default="renamed",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("source", models.CharField(blank=True, max_length=200, verbose_name="source")),
             ],
             options={
-                'verbose_name': 'code change',
-                'verbose_name_plural': 'code changes',
-                'ordering': ['old_code'],
+                "verbose_name": "code change",
+                "verbose_name_plural": "code changes",
+                "ordering": ["old_code"],
             },
         ),
         migrations.CreateModel(
-            name='Region',
+            name="Region",
             fields=[
-                ('code', models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name='code')),
-                ('name', models.CharField(db_index=True, max_length=100, verbose_name='name')),
-                ('level', models.PositiveSmallIntegerField(choices=[(1, 'Province'), (2, 'Prefecture'), (3, 'County'), (4, 'Township'), (5, 'Village')], db_index=True, verbose_name='level')),
-                ('is_poverty_county', models.BooleanField(default=False, verbose_name='national poverty county')),
-                ('poverty_exit_year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='poverty exit year')),
-                ('is_poor_village', models.BooleanField(default=False, verbose_name='poor village')),
-                ('is_deep_poverty', models.BooleanField(default=False, verbose_name='deep poverty area')),
-                ('is_active', models.BooleanField(default=True, verbose_name='current')),
-                ('edition', models.CharField(blank=True, max_length=20, verbose_name='edition')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='regions.region', verbose_name='parent')),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=12, primary_key=True, serialize=False, verbose_name="code"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=100, verbose_name="name")),
+                (
+                    "level",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "Province"),
+                            (2, "Prefecture"),
+                            (3, "County"),
+                            (4, "Township"),
+                            (5, "Village"),
+                        ],
+                        db_index=True,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "is_poverty_county",
+                    models.BooleanField(default=False, verbose_name="national poverty county"),
+                ),
+                (
+                    "poverty_exit_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="poverty exit year"
+                    ),
+                ),
+                (
+                    "is_poor_village",
+                    models.BooleanField(default=False, verbose_name="poor village"),
+                ),
+                (
+                    "is_deep_poverty",
+                    models.BooleanField(default=False, verbose_name="deep poverty area"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="current")),
+                ("edition", models.CharField(blank=True, max_length=20, verbose_name="edition")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="regions.region",
+                        verbose_name="parent",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'region',
-                'verbose_name_plural': 'regions',
-                'ordering': ['code'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('poverty_exit_year__isnull', True), models.Q(('poverty_exit_year__gte', 2016), ('poverty_exit_year__lte', 2020)), _connector='OR'), name='region_exit_year_2016_2020')],
+                "verbose_name": "region",
+                "verbose_name_plural": "regions",
+                "ordering": ["code"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("poverty_exit_year__isnull", True),
+                            models.Q(
+                                ("poverty_exit_year__gte", 2016), ("poverty_exit_year__lte", 2020)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="region_exit_year_2016_2020",
+                    )
+                ],
             },
         ),
     ]

@@ -42,11 +42,16 @@ class Command(XiezuoCommand):
                 if region is None:
                     raise CommandError(f"没有代码为 {options['region']} 的区划")
             password = getpass.getpass("密码: ")
-            user = services.user_create(username=options["username"], password=password,
-                                        side=options["side"], region=region,
-                                        roles=options["role"] or [Role.VIEWER], actor=actor,
-                                        full_name=options["name"])
-            self.stdout.write(f"已创建用户 {user.username}")
+            created = services.user_create(
+                username=options["username"],
+                password=password,
+                side=options["side"],
+                region=region,
+                roles=options["role"] or [Role.VIEWER],
+                actor=actor,
+                full_name=options["name"],
+            )
+            self.stdout.write(f"已创建用户 {created.username}")
             return
         user = User.objects.filter(username=options["username"]).first()
         if user is None:

@@ -18,14 +18,38 @@ from xiezuo.regions.models import Region
 
 # (user name, display name, office, side, region code, roles)
 DEMO_USERS = [
-    ("national", "国家协调员", "国务院扶贫办 东西部协作组", Side.NATIONAL, None,
-     [Role.VIEWER, Role.REVIEWER, Role.ADMIN]),
-    ("jiangsu", "江苏省协作办", "江苏省对口帮扶协作办公室", Side.EAST, "320000",
-     [Role.VIEWER, Role.REPORTER, Role.REVIEWER]),
-    ("tongren", "铜仁市协作办", "铜仁市东西部协作办公室", Side.WEST, "520600",
-     [Role.VIEWER, Role.REPORTER, Role.REVIEWER]),
-    ("yanhe", "沿河县协作办", "沿河土家族自治县东西部协作办公室", Side.WEST, "520627",
-     [Role.VIEWER, Role.REPORTER]),
+    (
+        "national",
+        "国家协调员",
+        "国务院扶贫办 东西部协作组",
+        Side.NATIONAL,
+        None,
+        [Role.VIEWER, Role.REVIEWER, Role.ADMIN],
+    ),
+    (
+        "jiangsu",
+        "江苏省协作办",
+        "江苏省对口帮扶协作办公室",
+        Side.EAST,
+        "320000",
+        [Role.VIEWER, Role.REPORTER, Role.REVIEWER],
+    ),
+    (
+        "tongren",
+        "铜仁市协作办",
+        "铜仁市东西部协作办公室",
+        Side.WEST,
+        "520600",
+        [Role.VIEWER, Role.REPORTER, Role.REVIEWER],
+    ),
+    (
+        "yanhe",
+        "沿河县协作办",
+        "沿河土家族自治县东西部协作办公室",
+        Side.WEST,
+        "520627",
+        [Role.VIEWER, Role.REPORTER],
+    ),
 ]
 
 
@@ -34,10 +58,17 @@ class Command(XiezuoCommand):
 
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
-        parser.add_argument("--from", dest="source", type=Path,
-                            help="load divisions from this CSV directory instead of the package")
-        parser.add_argument("--reload", action="store_true",
-                            help="load the divisions again even if they are already loaded")
+        parser.add_argument(
+            "--from",
+            dest="source",
+            type=Path,
+            help="load divisions from this CSV directory instead of the package",
+        )
+        parser.add_argument(
+            "--reload",
+            action="store_true",
+            help="load the divisions again even if they are already loaded",
+        )
 
     def run(self, *args: Any, **options: Any) -> None:
         source = options.get("source")
@@ -69,12 +100,25 @@ class Command(XiezuoCommand):
             user = User.objects.filter(username=username).first()
             if user is None:
                 account_services.user_create(
-                    username=username, password=password, side=side, region=region,
-                    roles=list(roles), actor=None, full_name=display, organisation=office,
-                    check_password=False)
+                    username=username,
+                    password=password,
+                    side=side,
+                    region=region,
+                    roles=list(roles),
+                    actor=None,
+                    full_name=display,
+                    organisation=office,
+                    check_password=False,
+                )
             else:
-                account_services.user_update(user=user, actor=None, side=side, region=region,
-                                             roles=sorted(roles), is_active=True)
+                account_services.user_update(
+                    user=user,
+                    actor=None,
+                    side=side,
+                    region=region,
+                    roles=sorted(roles),
+                    is_active=True,
+                )
                 if not user.check_password(password):
                     user.set_password(password)
                     user.save(update_fields=["password"])

