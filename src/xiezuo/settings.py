@@ -42,10 +42,14 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "xiezuo.core",
     "xiezuo.accounts",
     "xiezuo.audit",
     "xiezuo.regions",
+    "xiezuo.imports",
+    "xiezuo.registry",
     "xiezuo.web",
     "xiezuo.api",
 ]
@@ -175,6 +179,11 @@ LOGGING = {
 }
 
 XIEZUO_DIVISIONS_DIR: Path = DATA_DIR / "divisions"
+XIEZUO_UPLOADS_DIR: Path = DATA_DIR / "uploads"
+
+# Long imports run in the background: a database-backed queue (no broker to install), worked by
+# `xiezuo db_worker`, which `xiezuo serve` starts beside the web server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # axes.W006 asks to lock by address too. We lock by account on purpose: a county office sits
 # behind one NAT address, and locking that address would lock the whole office out.

@@ -66,4 +66,6 @@ def test_bearer_token_auth_and_revocation(county_user: Any) -> None:
 def test_openapi_docs(api_client: Client) -> None:
     schema = api_client.get("/api/openapi.json").json()
     assert "/api/regions/{code}" in schema["paths"]
-    assert api_client.get("/api/docs").status_code == 200
+    docs = api_client.get("/api/docs")
+    assert docs.status_code == 200 and "cdn" not in docs.content.decode().lower()
+    assert Client().get("/api/openapi.json").status_code == 302  # sign in first

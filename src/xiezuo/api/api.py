@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -31,6 +32,9 @@ api = NinjaAPI(
     auth=AUTH,
     urls_namespace="api",
     docs_url="/docs",
+    # The schema and the docs page are for signed-in users too; Swagger UI is served from
+    # django-ninja's own static files (ninja is an installed app), never a CDN.
+    docs_decorator=login_required,
     renderer=UnicodeJSONRenderer(),
 )
 

@@ -89,7 +89,7 @@ def _upsert(parsed: ParsedDivisions, *, edition: str, max_level: Level) -> int:
         cursor.execute("CREATE UNIQUE INDEX _region_load_code ON _region_load (code)")
         # Parents first (ORDER BY level) so each row's parent already exists.
         cursor.execute(
-            f"INSERT INTO {table} (code, name, level, parent_id, is_poverty_county, "  # noqa: S608
+            f"INSERT INTO {table} (code, name, level, parent_id, is_poverty_county, "
             "is_poor_village, is_deep_poverty, is_active, edition) "
             "SELECT code, name, level, parent, false, false, false, true, edition "
             "FROM _region_load WHERE true ORDER BY level, code "
@@ -97,13 +97,16 @@ def _upsert(parsed: ParsedDivisions, *, edition: str, max_level: Level) -> int:
             "parent_id = excluded.parent_id, is_active = true, edition = excluded.edition"
         )
         cursor.execute(
-            f"UPDATE {table} SET is_active = false WHERE is_active AND level <= %s "  # noqa: S608
+            f"UPDATE {table} SET is_active = false WHERE is_active AND level <= %s "
             "AND NOT EXISTS (SELECT 1 FROM _region_load l WHERE l.code = "
             f"{table}.code)",
             [int(max_level)],
         )
         retired = int(cursor.rowcount)
         cursor.execute("DROP TABLE _region_load")
+        # Fresh planner statistics: without them SQLite takes the 5-valued level index over
+        # the code range for "villages of this county" and reads 620,000 rows instead of 500.
+        cursor.execute(f"ANALYZE {table}")
     return max(retired, 0)
 
 

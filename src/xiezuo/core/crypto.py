@@ -1,0 +1,59 @@
+"""Encryption at rest and keyed hashes for personal data (ID and phone numbers).
+
+One master secret (XIEZUO_FIELD_KEY, or a demo secret generated into the data directory on
+first use) derives two keys with HKDF: an AES-256-GCM key for the stored ciphertext and an HMAC
+key for lookups. The keyed hash lets the database find and join people by ID number without
+holding it in clear, and without being reversible by someone who only has the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import cache
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from xiezuo.paths import read_or_create_secret
+
+_PREFIX = "v1:"
+
+
+@cache
+def _keys() -> tuple[AESGCM, bytes]:
+    master = (os.environ.get("XIEZUO_FIELD_KEY") or read_or_create_secret("field_key")).encode()
+
+    def derive(info: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(master)
+
+    return AESGCM(derive(b"xiezuo field encryption")), derive(b"xiezuo lookup hash")
+
+
+def encrypt(plain: str) -> str:
+    if not plain:
+        return ""
+    aead, _ = _keys()
+    nonce = os.urandom(12)
+    return _PREFIX + base64.b64encode(nonce + aead.encrypt(nonce, plain.encode(), None)).decode()
+
+
+def decrypt(token: str) -> str:
+    if not token:
+        return ""
+    if not token.startswith(_PREFIX):
+        raise ValueError("unknown ciphertext version")
+    aead, _ = _keys()
+    raw = base64.b64decode(token[len(_PREFIX) :])
+    return aead.decrypt(raw[:12], raw[12:], None).decode()
+
+
+def keyed_hash(value: str) -> str:
+    """128-bit HMAC-SHA256 of the normalised value, hex: the lookup and join key."""
+    if not value:
+        return ""
+    _, key = _keys()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportBatch(models.Model):
+    """One uploaded file on its way in: uploaded → parsed (with its issues) → committed.
+
+    Shared by every kind of record; `kind` names the importer (see xiezuo.imports.registry).
+    """
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", _("uploaded")
+        PARSING = "parsing", _("checking")
+        PARSED = "parsed", _("checked")
+        COMMITTING = "committing", _("committing")
+        COMMITTED = "committed", _("committed")
+        FAILED = "failed", _("failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=30)
+    filename = models.CharField(_("file"), max_length=255)
+    stored_path = models.CharField(max_length=500)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.UPLOADED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_with_errors = models.PositiveIntegerField(default=0)
+    progress = models.PositiveSmallIntegerField(default=0)  # percent of the current step
+    message = models.TextField(blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.filename} ({self.state})"
+
+
+class ImportIssue(models.Model):
+    """A problem found in one row (and column) of a batch, in words a person can act on."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="issues")
+    row = models.PositiveIntegerField()
+    column = models.CharField(max_length=50, blank=True)
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["batch", "row", "id"]
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行 {self.column}: {self.message}"

@@ -1,0 +1,88 @@
+"""The staged import, shared by every kind of record: upload → check → preview → commit.
+
+Each kind registers a checker and a committer (see IMPORTERS); the web page, the API and the CLI
+all come through these functions, so a file is handled the same way whichever door it uses.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import transaction
+
+from xiezuo.audit.models import AuditEvent
+from xiezuo.audit.services import audit_record
+from xiezuo.core.errors import UserError
+from xiezuo.imports.models import ImportBatch
+
+Progress = Callable[[int, str], None]
+
+
+@dataclass(frozen=True)
+class Importer:
+    label: str
+    parse: Callable[..., ImportBatch]
+    commit: Callable[..., ImportBatch]
+
+
+def _importers() -> dict[str, Importer]:
+    from xiezuo.registry import importing as registry
+
+    return {
+        registry.KIND: Importer("建档立卡户与成员", registry.parse_batch, registry.commit_batch)
+    }
+
+
+def importer(kind: str) -> Importer:
+    found = _importers().get(kind)
+    if found is None:
+        raise UserError(f"未知的导入类型“{kind}”")
+    return found
+
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+@transaction.atomic
+def batch_create(*, kind: str, filename: str, source: Path | IO[bytes], user: Any) -> ImportBatch:
+    """Keep the uploaded file in the data directory and open a batch for it."""
+    importer(kind)
+    safe_name = Path(filename).name[:200] or "upload"
+    batch = ImportBatch.objects.create(
+        kind=kind, filename=safe_name, created_by=user if getattr(user, "pk", None) else None
+    )
+    directory = Path(settings.XIEZUO_UPLOADS_DIR) / str(batch.pk)
+    directory.mkdir(parents=True, exist_ok=True)
+    stored = directory / ("upload" + Path(safe_name).suffix.lower())
+    if isinstance(source, Path):
+        if not source.is_file():
+            raise UserError(f"文件不存在：{source}")
+        shutil.copyfile(source, stored)
+    else:
+        with stored.open("wb") as out:
+            shutil.copyfileobj(source, out)
+    if stored.stat().st_size > MAX_UPLOAD_BYTES:
+        stored.unlink()
+        raise UserError("文件超过 512 MB：请分县或分乡拆分后上传")
+    batch.stored_path = str(stored)
+    batch.save(update_fields=["stored_path"])
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.CREATE,
+        obj=batch,
+        after={"kind": kind, "file": safe_name},
+    )
+    return batch
+
+
+def batch_parse(batch: ImportBatch, *, user: Any, progress: Progress | None = None) -> ImportBatch:
+    return importer(batch.kind).parse(batch, user=user, progress=progress)
+
+
+def batch_commit(batch: ImportBatch, *, actor: Any) -> ImportBatch:
+    return importer(batch.kind).commit(batch, actor=actor)

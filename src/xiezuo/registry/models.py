@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xiezuo.registry.choices import (
+    Cause,
+    Education,
+    Health,
+    HouseholdType,
+    IdKind,
+    LabourSkill,
+    MigrantStatus,
+    PovertyLineKind,
+    Relation,
+    SchoolStatus,
+    Sex,
+    Status,
+)
+
+
+class PovertyLine(models.Model):
+    """The income line per person per year, by year: editable data with its source."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    amount = models.DecimalField(_("yuan per person per year"), max_digits=8, decimal_places=0)
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=PovertyLineKind.choices,
+        default=PovertyLineKind.POVERTY_LINE,
+    )
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("poverty line")
+        verbose_name_plural = _("poverty lines")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.amount}"
+
+
+class Household(models.Model):
+    """A registered poor household (建档立卡户), keyed by the national household number."""
+
+    number = models.CharField(_("household number"), max_length=30, unique=True)
+    village = models.ForeignKey(
+        "regions.Region", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    natural_village = models.CharField(_("natural village"), max_length=100, blank=True)
+    identified_year = models.PositiveSmallIntegerField(
+        _("identification year"), null=True, blank=True
+    )
+    household_type = models.CharField(
+        _("household type"),
+        max_length=10,
+        choices=HouseholdType.choices,
+        default=HouseholdType.GENERAL,
+    )
+    main_cause = models.CharField(_("main cause"), max_length=12, choices=Cause.choices)
+    secondary_causes = models.JSONField(_("secondary causes"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.NOT_EXITED, db_index=True
+    )
+    exit_year = models.PositiveSmallIntegerField(
+        _("exit year"), null=True, blank=True, db_index=True
+    )
+    size = models.PositiveSmallIntegerField(_("members"), default=1)
+    per_capita_income = models.DecimalField(
+        _("per-capita net income"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    # 两不愁三保障 and safe drinking water: the exit conditions.
+    food_clothing_secure = models.BooleanField(_("enough food and clothing"), default=False)
+    education_secure = models.BooleanField(_("compulsory education secured"), default=False)
+    medical_secure = models.BooleanField(_("basic medical care secured"), default=False)
+    housing_secure = models.BooleanField(_("safe housing secured"), default=False)
+    water_secure = models.BooleanField(_("safe drinking water"), default=False)
+    dangerous_house = models.BooleanField(_("dangerous house"), default=False)
+    water_difficulty = models.BooleanField(_("drinking water difficulty"), default=False)
+    phone_enc = models.TextField(_("phone (encrypted)"), blank=True)
+    helper_name = models.CharField(_("responsible helper"), max_length=50, blank=True)
+    helper_unit = models.CharField(_("helper's unit"), max_length=100, blank=True)
+    helper_phone_enc = models.TextField(_("helper's phone (encrypted)"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("household")
+        verbose_name_plural = _("households")
+        ordering = ["number"]
+        indexes = [models.Index(fields=["village", "status"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def meets_two_assurances(self) -> bool:
+        return all(
+            (
+                self.food_clothing_secure,
+                self.education_secure,
+                self.medical_secure,
+                self.housing_secure,
+                self.water_secure,
+            )
+        )
+
+
+class Member(models.Model):
+    """A member of a registered household. The ID number is stored encrypted, with a keyed hash
+    for lookups and joins and a masked form for display."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="members")
+    person_number = models.CharField(_("person number"), max_length=30, blank=True)
+    name = models.CharField(_("name"), max_length=50)
+    id_kind = models.CharField(
+        _("ID kind"), max_length=10, choices=IdKind.choices, default=IdKind.RESIDENT
+    )
+    id_hash = models.CharField(max_length=32, unique=True)
+    id_enc = models.TextField()
+    id_masked = models.CharField(_("ID number"), max_length=20)
+    sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices)
+    birth_date = models.DateField(_("birth date"))
+    relation = models.CharField(_("relation to head"), max_length=16, choices=Relation.choices)
+    ethnicity = models.CharField(_("ethnicity"), max_length=20, blank=True)
+    education = models.CharField(
+        _("education"), max_length=12, choices=Education.choices, blank=True
+    )
+    school_status = models.CharField(
+        _("in school"), max_length=12, choices=SchoolStatus.choices, default=SchoolStatus.NONE
+    )
+    health = models.CharField(
+        _("health"), max_length=10, choices=Health.choices, default=Health.HEALTHY
+    )
+    labour_skill = models.CharField(
+        _("labour capacity"),
+        max_length=10,
+        choices=LabourSkill.choices,
+        default=LabourSkill.ORDINARY,
+    )
+    migrant_status = models.CharField(
+        _("migrant work"), max_length=12, choices=MigrantStatus.choices, default=MigrantStatus.NONE
+    )
+    migrant_months = models.PositiveSmallIntegerField(_("months of migrant work"), default=0)
+    medical_insurance = models.BooleanField(_("medical insurance"), default=False)
+    pension_insurance = models.BooleanField(_("pension insurance"), default=False)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        ordering = ["household_id", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id_masked})"
+
+
+class HouseholdIncome(models.Model):
+    """One year's income by source; per-capita net income is derived from it."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="incomes")
+    year = models.PositiveSmallIntegerField(_("year"))
+    wages = models.DecimalField(_("wages"), max_digits=10, decimal_places=2, default=Decimal(0))
+    business = models.DecimalField(
+        _("family business"), max_digits=10, decimal_places=2, default=Decimal(0)
+    )
+    property_income = models.DecimalField(
+        _("property income"), max_digits=10, decimal_places=2, default=Decimal(0)
+    )
+    transfers = models.DecimalField(
+        _("transfer income"), max_digits=10, decimal_places=2, default=Decimal(0)
+    )
+    production_costs = models.DecimalField(
+        _("production costs"), max_digits=10, decimal_places=2, default=Decimal(0)
+    )
+    persons = models.PositiveSmallIntegerField(_("persons"), default=1)
+
+    class Meta:
+        verbose_name = _("household income")
+        verbose_name_plural = _("household incomes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "year"], name="income_one_per_household_year"
+            )
+        ]
+        ordering = ["household_id", "year"]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.year}"
+
+    @property
+    def net_income(self) -> Decimal:
+        return (
+            self.wages
+            + self.business
+            + self.property_income
+            + self.transfers
+            - self.production_costs
+        )
+
+    @property
+    def per_capita_net(self) -> Decimal:
+        return (self.net_income / max(self.persons, 1)).quantize(Decimal("0.01"))
+
+
+class StatusChange(models.Model):
+    """The status history of a household: every change, by whom, when and why."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["household_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.from_status} → {self.to_status}"
+
+
+class StagedMember(models.Model):
+    """One checked row of an import, waiting for commit. Cross-row checks (an ID used twice, a
+    household without its head) run over this table in SQL, and the commit is one set-based
+    upsert from it, so an import of millions of rows never holds them all in memory."""
+
+    batch = models.ForeignKey(
+        "imports.ImportBatch", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    row = models.PositiveIntegerField()
+    household_number = models.CharField(max_length=30)
+    village_id = models.CharField(max_length=12)
+    natural_village = models.CharField(max_length=100, blank=True)
+    household_type = models.CharField(max_length=10)
+    main_cause = models.CharField(max_length=12)
+    secondary_causes = models.CharField(max_length=100, blank=True)  # JSON list
+    status = models.CharField(max_length=12)
+    exit_year = models.PositiveSmallIntegerField(null=True)
+    identified_year = models.PositiveSmallIntegerField(null=True)
+    size = models.PositiveSmallIntegerField(null=True)
+    income = models.DecimalField(max_digits=10, decimal_places=2, null=True)
+    food_clothing_secure = models.BooleanField()
+    dangerous_house = models.BooleanField()
+    water_secure = models.BooleanField()
+    water_difficulty = models.BooleanField()
+    phone_enc = models.TextField(blank=True)
+    person_number = models.CharField(max_length=30, blank=True)
+    name = models.CharField(max_length=50)
+    id_kind = models.CharField(max_length=10)
+    id_hash = models.CharField(max_length=32)
+    id_enc = models.TextField()
+    id_masked = models.CharField(max_length=20)
+    sex = models.CharField(max_length=6)
+    birth_date = models.DateField()
+    relation = models.CharField(max_length=16)
+    ethnicity = models.CharField(max_length=20, blank=True)
+    education = models.CharField(max_length=12, blank=True)
+    school_status = models.CharField(max_length=12)
+    health = models.CharField(max_length=10)
+    labour_skill = models.CharField(max_length=10)
+    migrant_status = models.CharField(max_length=12)
+    migrant_months = models.PositiveSmallIntegerField()
+    medical_insurance = models.BooleanField()
+    # A child of compulsory-school age (6–15) who is not in school: education is not secured.
+    school_age_out = models.BooleanField()
+
+    class Meta:
+        # No index: the table holds only batches waiting for commit, every check reads a whole
+        # batch, and an index would slow the bulk insert several times over.
+        indexes = ()
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.row}"

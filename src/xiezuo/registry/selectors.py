@@ -1,0 +1,106 @@
+"""Reads of the registry, through the user's region scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from xiezuo.accounts.scope import scope_for
+from xiezuo.core.errors import NotFound
+from xiezuo.registry.choices import Status
+from xiezuo.registry.models import Household, PovertyLine
+
+
+def poverty_line(year: int) -> Decimal | None:
+    """The line in force for `year`: that year's figure, or the latest one before it."""
+    line = PovertyLine.objects.filter(year__lte=year).order_by("-year").first()
+    return line.amount if line is not None else None
+
+
+@dataclass
+class Eligibility:
+    eligible: bool
+    reasons: list[str] = field(default_factory=list)
+
+
+CONDITIONS = (
+    ("food_clothing_secure", "不愁吃、不愁穿未达标"),
+    ("education_secure", "义务教育未保障"),
+    ("medical_secure", "基本医疗未保障"),
+    ("housing_secure", "住房安全未保障"),
+    ("water_secure", "饮水安全未保障"),
+)
+
+
+def exit_eligibility(household: Household, year: int) -> Eligibility:
+    """Exit needs income above the year's line and every 两不愁三保障 condition met."""
+    reasons: list[str] = []
+    line = poverty_line(year)
+    income = household.per_capita_income
+    if line is None:
+        reasons.append(f"没有 {year} 年的扶贫标准")
+    elif income is None:
+        reasons.append("没有人均纯收入")
+    elif income <= line:
+        reasons.append(f"人均纯收入 {income} 元未超过 {year} 年标准 {line} 元")
+    reasons.extend(text for name, text in CONDITIONS if not getattr(household, name))
+    return Eligibility(not reasons, reasons)
+
+
+def household_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Household]:
+    filters = filters or {}
+    qs = scope_for(user).filter_data(Household.objects.all(), "village_id")
+    if filters.get("region"):
+        from xiezuo.regions import codes
+
+        prefix = filters["region"]
+        qs = qs.filter(village_id__gte=prefix, village_id__lt=codes.prefix_upper_bound(prefix))
+    for name in ("status", "main_cause", "exit_year", "household_type"):
+        if filters.get(name) not in (None, ""):
+            qs = qs.filter(**{name: filters[name]})
+    return qs.select_related("village").order_by("number")
+
+
+def household_get(*, user: Any, number: str) -> Household:
+    household = household_list(user=user).filter(number=number).first()
+    if household is None:
+        raise NotFound(f"没有户编号为 {number} 的贫困户，或不在您的权限范围内")
+    return household
+
+
+def exited_not_meeting_rules(
+    *, user: Any, year: int | None = None
+) -> list[tuple[Household, Eligibility]]:
+    """Households marked as exited whose data does not meet the exit rules of their exit year."""
+    qs = household_list(user=user, filters={"status": Status.EXITED})
+    if year is not None:
+        qs = qs.filter(exit_year=year)
+    out: list[tuple[Household, Eligibility]] = []
+    for household in qs.iterator(chunk_size=2000):
+        check = exit_eligibility(household, household.exit_year or 0)
+        if not check.eligible:
+            out.append((household, check))
+    return out
+
+
+def registry_statistics(*, user: Any, region_prefix: str | None = None) -> dict[str, Any]:
+    qs = household_list(user=user, filters={"region": region_prefix})
+    by_status = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+    by_cause = dict(qs.order_by().values_list("main_cause").annotate(n=Count("id")))
+    exits = dict(
+        qs.filter(exit_year__isnull=False)
+        .order_by()
+        .values_list("exit_year")
+        .annotate(n=Count("id"))
+    )
+    people = qs.order_by().aggregate(n=Count("members"))["n"]
+    return {
+        "households": sum(by_status.values()),
+        "people": people,
+        "by_status": by_status,
+        "by_cause": by_cause,
+        "exits": dict(sorted(exits.items())),
+    }

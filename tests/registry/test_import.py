@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from tests.conftest import YANHE
+from xiezuo.core import crypto
+from xiezuo.imports import services
+from xiezuo.imports.models import ImportBatch, ImportIssue
+from xiezuo.registry.importing import TEMPLATE_COLUMNS
+from xiezuo.registry.models import Household, Member, StagedMember, StatusChange
+
+
+def _import(path: Path, user: Any = None) -> ImportBatch:
+    batch = services.batch_create(kind="registry", filename=path.name, source=path, user=user)
+    return services.batch_parse(batch, user=user)
+
+
+def _issues(batch: ImportBatch) -> list[str]:
+    return [str(i) for i in ImportIssue.objects.filter(batch=batch)]
+
+
+def test_import_checks_previews_and_commits(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    batch = _import(write_csv(generated_rows))
+    assert batch.state == "parsed" and batch.rows_with_errors == 0, _issues(batch)
+    households = len({r["户编号"] for r in generated_rows})
+    assert batch.summary == {
+        "members": len(generated_rows),
+        "households": households,
+        "new_households": households,
+        "updated_households": 0,
+    }
+    assert not Household.objects.exists()  # nothing before the commit
+    services.batch_commit(batch, actor=None)
+    assert Household.objects.count() == households
+    assert Member.objects.count() == len(generated_rows)
+    assert not StagedMember.objects.exists()
+    first = generated_rows[0]
+    member = Member.objects.get(id_hash=crypto.keyed_hash(first["证件号码"]))
+    assert member.name == first["姓名"]
+    assert crypto.decrypt(member.id_enc) == first["证件号码"]
+    assert member.id_masked == first["证件号码"][:4] + "*" * 10 + first["证件号码"][-4:]
+    assert first["证件号码"] not in member.id_enc
+    household = member.household
+    assert household.village_id.startswith(YANHE)
+    assert household.size == int(first["人数"])
+    assert StatusChange.objects.filter(household=household).count() == 1
+
+
+def test_reimport_updates_and_never_duplicates(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    services.batch_commit(_import(write_csv(generated_rows)), actor=None)
+    before = (Household.objects.count(), Member.objects.count())
+    changed = copy.deepcopy(generated_rows)
+    number = changed[0]["户编号"]
+    for row in changed:
+        if row["户编号"] == number:
+            row["脱贫属性"], row["脱贫年度"] = "返贫", "2019"
+    changed[0]["姓名"] = "改名测试"
+    batch = _import(write_csv(changed, name="again.csv"))
+    assert batch.summary["updated_households"] == before[0]
+    services.batch_commit(batch, actor=None)
+    assert (Household.objects.count(), Member.objects.count()) == before
+    household = Household.objects.get(number=number)
+    assert household.status == "returned"
+    assert household.status_changes.last().to_status == "returned"  # type: ignore[union-attr]
+    assert Member.objects.filter(name="改名测试").count() == 1
+
+
+def test_gbk_csv_is_read(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    batch = _import(write_csv(generated_rows, encoding="gbk"))
+    assert batch.rows_with_errors == 0, _issues(batch)
+    assert batch.rows_read == len(generated_rows)
+
+
+def test_messy_excel_is_read(generated_rows: list[dict[str, str]], tmp_path: Path) -> None:
+    """A title row merged across, a two-row header, blank rows, a 合计 row, full-width digits
+    and stray spaces, as county offices send them."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["沿河县建档立卡贫困人口信息表"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(TEMPLATE_COLUMNS))
+    upper = ["地址", "", "", "", "", *TEMPLATE_COLUMNS[5:]]
+    lower = [*TEMPLATE_COLUMNS[:5], *([""] * (len(TEMPLATE_COLUMNS) - 5))]
+    sheet.append(upper)
+    sheet.append(lower)
+    for i in range(6, len(TEMPLATE_COLUMNS) + 1):
+        sheet.merge_cells(start_row=2, start_column=i, end_row=3, end_column=i)
+    for n, row in enumerate(generated_rows):
+        values = [row[c] for c in TEMPLATE_COLUMNS]
+        if n == 0:
+            id_col = TEMPLATE_COLUMNS.index("证件号码")
+            values[id_col] = (
+                " "
+                + values[id_col].translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+                + "\u3000"
+            )
+            values[TEMPLATE_COLUMNS.index("姓名")] = f"  {values[TEMPLATE_COLUMNS.index('姓名')]} "
+        sheet.append(values)
+        if n == 3:
+            sheet.append([])
+    sheet.append(["合计", "", "", "", "", "", "", "", "", "", str(len(generated_rows))])
+    path = tmp_path / "messy.xlsx"
+    book.save(path)
+    batch = _import(path)
+    assert batch.rows_with_errors == 0, _issues(batch)
+    assert batch.rows_read == len(generated_rows)
+    services.batch_commit(batch, actor=None)
+    first = generated_rows[0]
+    member = Member.objects.get(id_hash=crypto.keyed_hash(first["证件号码"]))
+    assert member.name == first["姓名"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda rows: rows[1].update({"证件号码": "4.30101E+17"}), "科学计数法"),
+        (lambda rows: rows[1].update({"证件号码": rows[1]["证件号码"][:15] + "000"}), "变成了 0"),
+        (
+            lambda rows: rows[1].update(
+                {
+                    "证件号码": rows[1]["证件号码"][:17] + "0"
+                    if rows[1]["证件号码"][17] != "0"
+                    else rows[1]["证件号码"][:17] + "1"
+                }
+            ),
+            "校验位",
+        ),
+        (lambda rows: rows[1].update({"行政村代码": "520602100201"}), "不在您的权限范围内"),
+        (
+            lambda rows: rows[1].update({"行政村代码": "", "行政村": "不存在村"}),
+            "没有名为“不存在村”",
+        ),
+        (lambda rows: rows[1].update({"与户主关系": "邻居"}), "“邻居”不是可用的值"),
+        (lambda rows: rows[1].update({"主要致贫原因": ""}), "不能为空"),
+        (lambda rows: rows[1].update({"危房户": "也许"}), "应为“是”或“否”"),
+    ],
+)
+def test_bad_rows_name_row_column_and_reason(
+    generated_rows: list[dict[str, str]],
+    write_csv: Callable[..., Path],
+    edit: Callable[[list[dict[str, str]]], None],
+    expected: str,
+) -> None:
+    rows = copy.deepcopy(generated_rows)
+    edit(rows)
+    batch = _import(write_csv(rows))
+    issues = _issues(batch)
+    assert any(i.startswith("第 3 行") and expected in i for i in issues), issues
+    with pytest.raises(Exception, match="处问题"):
+        services.batch_commit(batch, actor=None)
+    assert not Household.objects.exists() and not Member.objects.exists()
+
+
+def test_id_used_by_two_people_names_both_rows(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    rows = copy.deepcopy(generated_rows)
+    rows[5]["证件号码"] = rows[2]["证件号码"]
+    issues = _issues(_import(write_csv(rows)))
+    assert any(i.startswith("第 7 行 证件号码") and "与第 4 行相同" in i for i in issues), issues
+
+
+def test_id_already_in_another_household_is_refused(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    services.batch_commit(_import(write_csv(generated_rows)), actor=None)
+    rows = copy.deepcopy(generated_rows)
+    other = next(r for r in rows if r["户编号"] != rows[0]["户编号"])
+    other_id = other["证件号码"]
+    for row in rows:
+        if row["户编号"] == rows[0]["户编号"] and row["与户主关系"] != "户主":
+            row["证件号码"] = other_id
+            break
+    else:
+        pytest.skip("the first household has only its head")
+    issues = _issues(_import(write_csv(rows, name="b.csv")))
+    assert any("已登记在户" in i or "相同" in i for i in issues), issues
+
+
+def test_household_without_head(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    rows = copy.deepcopy(generated_rows)
+    number = rows[0]["户编号"]
+    for row in rows:
+        if row["户编号"] == number and row["与户主关系"] == "户主":
+            row["与户主关系"] = "之子"
+    issues = _issues(_import(write_csv(rows)))
+    assert any(f"户 {number} 没有户主" in i for i in issues), issues
+
+
+def test_wrong_file_type_truncated_and_password_protected(tmp_path: Path, db: None) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("hello", encoding="utf-8")
+    batch = _import(text)
+    assert batch.state == "failed" and "不支持的文件类型" in batch.message
+    truncated = tmp_path / "cut.xlsx"
+    book = Workbook()
+    book.active.append(["户编号", "姓名", "证件号码"])  # type: ignore[union-attr]
+    full = tmp_path / "full.xlsx"
+    book.save(full)
+    truncated.write_bytes(full.read_bytes()[:300])
+    batch = _import(truncated)
+    assert batch.state == "failed" and "不是可读的 Excel 文件" in batch.message
+    encrypted = tmp_path / "secret.xlsx"
+    # Excel saves a password-protected workbook as an OLE compound file.
+    encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    batch = _import(encrypted)
+    assert batch.state == "failed" and "密码" in batch.message
+
+
+def test_unknown_and_missing_columns(write_csv: Callable[..., Path], lines: None) -> None:
+    path = write_csv(
+        [{"户编号": "1", "姓名": "张三", "证件号码": "x"}],
+        columns=["户编号", "姓名", "证件号码", "备注"],
+    )
+    batch = _import(path)
+    assert batch.state == "failed"
+    assert "缺少必需的列" in batch.message and "与户主关系" in batch.message
