@@ -1,16 +1,29 @@
 from __future__ import annotations
 
+import csv
+import datetime
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.factories import UserFactory
+from xiezuo.registry import generator
+from xiezuo.registry.importing import TEMPLATE_COLUMNS
+from xiezuo.registry.services import poverty_lines_load
 
 DIVISIONS = Path(__file__).parent / "data" / "divisions"
 
 # Codes in the test slice of the divisions (tests/data/divisions).
 GUIZHOU, TONGREN, YANHE, BIJIANG = "520000", "520600", "520627", "520602"
 JIANGSU, SUZHOU, WUZHONG = "320000", "320500", "320506"
+
+
+@pytest.fixture(autouse=True)
+def tasks_inline(settings: Any) -> None:
+    """Background tasks run inline in tests, so a request's import finishes before it returns."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture
@@ -57,3 +70,40 @@ def bijiang_village_code(regions: None) -> str:
     from xiezuo.regions.models import Region
 
     return Region.objects.filter(level=5, code__startswith=BIJIANG).order_by("code").first().code  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def lines(regions: None) -> None:
+    poverty_lines_load(actor=None)
+
+
+@pytest.fixture
+def generated_rows(lines: None) -> list[dict[str, str]]:
+    """About 60 people of 沿河 in the template layout, deterministic."""
+    counties = [c for c in generator.target_counties(["52"]) if c.code == "520627"]
+    return list(
+        generator.generate_rows(
+            people=60, counties=counties, seed=7, today=datetime.date(2020, 12, 31)
+        )
+    )
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> Callable[..., Path]:
+    def write(
+        rows: list[dict[str, Any]],
+        *,
+        name: str = "registry.csv",
+        encoding: str = "utf-8",
+        columns: list[str] | None = None,
+    ) -> Path:
+        path = tmp_path / name
+        with path.open("w", encoding=encoding, newline="") as handle:
+            writer = csv.DictWriter(
+                handle, fieldnames=columns or TEMPLATE_COLUMNS, extrasaction="ignore"
+            )
+            writer.writeheader()
+            writer.writerows(rows)
+        return path
+
+    return write

@@ -108,3 +108,27 @@ def household_set_status(
         summary=reason[:200],
     )
     return household
+
+
+# Roles that may see a whole ID number; everyone else sees the masked form.
+REVEAL_ROLES = ("reviewer", "admin")
+
+
+def may_reveal_ids(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and any(
+        user.has_role(role) for role in REVEAL_ROLES)
+
+
+@transaction.atomic
+def member_reveal_id(*, member: Any, user: Any) -> str:
+    """The full ID number of one member, for a user whose role allows it; every look is audited.
+
+    The caller must already have fetched `member` through a scoped selector.
+    """
+    from xiezuo.core import crypto
+
+    if not may_reveal_ids(user):
+        raise PermissionError("您的角色不能查看完整证件号码")
+    audit_record(actor=user, action=AuditEvent.Action.VIEW, obj=member,
+                 object_repr=f"{member.name} {member.id_masked}", summary="viewed full ID number")
+    return crypto.decrypt(member.id_enc)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from xiezuo.web import views
+from xiezuo.web import imports_views, registry_views, views
 
 app_name = "web"
 
@@ -14,4 +14,17 @@ urlpatterns = [
     path("regions/search/", views.region_search, name="region_search"),
     path("regions/<str:code>/", views.region_detail, name="region_detail"),
     path("regions/<str:code>/export.xlsx", views.region_export, name="region_export"),
+    path("registry/", registry_views.household_list, name="household_list"),
+    path("registry/export.xlsx", registry_views.household_export, name="household_export"),
+    path("registry/statistics/", registry_views.statistics, name="registry_statistics"),
+    path("registry/exit-check/", registry_views.exit_check, name="exit_check"),
+    path("registry/households/<str:number>/", registry_views.household_detail,
+         name="household_detail"),
+    path("registry/members/<int:member_id>/reveal/", registry_views.member_reveal,
+         name="member_reveal"),
+    path("imports/", imports_views.import_list, name="import_list"),
+    path("imports/template/<str:kind>.xlsx", imports_views.import_template,
+         name="import_template"),
+    path("imports/<str:batch_id>/", imports_views.import_detail, name="import_detail"),
+    path("imports/<str:batch_id>/commit/", imports_views.import_commit, name="import_commit"),
 ]

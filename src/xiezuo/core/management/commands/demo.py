@@ -65,6 +65,10 @@ class Command(XiezuoCommand):
             help="load divisions from this CSV directory instead of the package",
         )
         parser.add_argument(
+            "--people", type=int, default=20000,
+            help="registered people to generate for 铜仁's poverty counties",
+        )
+        parser.add_argument(
             "--reload",
             action="store_true",
             help="load the divisions again even if they are already loaded",
@@ -82,11 +86,31 @@ class Command(XiezuoCommand):
             call_command("regions", "setup", "--from", str(source), stdout=self.stdout)
         else:
             call_command("regions", "setup", stdout=self.stdout)
+        self._registry(options.get("people", 20000))
         logins = self._users()
         self.stdout.write(self.style.SUCCESS("\n演示账号 Demo logins:"))
         for username, display, _office, _side, code, _roles in DEMO_USERS:
             where = code or "全国"
             self.stdout.write(f"  {username:<10} 密码 {logins[username]:<16} {display}（{where}）")
+
+    def _registry(self, people: int) -> None:
+        from xiezuo.registry.models import Household
+        from xiezuo.registry.services import poverty_lines_load
+
+        poverty_lines_load(actor=None)
+        if Household.objects.exists() or people <= 0:
+            self.stdout.write("建档立卡数据已存在，跳过生成")
+            return
+        # The demo's western side: the poverty counties of 铜仁 (paired with 苏州).
+        counties = ",".join(
+            Region.objects.filter(code__startswith="5206", level=3, is_poverty_county=True)
+            .values_list("code", flat=True)
+        )
+        if not counties:
+            self.stdout.write("铜仁的区划未加载，跳过生成建档立卡数据")
+            return
+        call_command("generate", "registry", "--people", str(people), "--counties", counties,
+                     "--seed", "2016", stdout=self.stdout)
 
     @transaction.atomic
     def _users(self) -> dict[str, str]:

@@ -1,0 +1,115 @@
+"""Registry pages: household list, detail, statistics and the exit check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from xiezuo.core.errors import NotFound
+from xiezuo.registry import selectors, services
+from xiezuo.registry.choices import Cause, HouseholdType, Status
+from xiezuo.web import exports
+
+FILTERS = ("region", "status", "main_cause", "exit_year", "household_type")
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    values = {name: request.GET.get(name, "").strip() for name in FILTERS}
+    if values["exit_year"] and not values["exit_year"].isdigit():
+        values["exit_year"] = ""
+    if values["region"] and not (values["region"].isascii() and values["region"].isdigit()):
+        values["region"] = ""
+    return values
+
+
+@login_required
+@require_GET
+def household_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    qs = selectors.household_list(user=request.user, filters=filters)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    return render(request, "web/registry/household_list.html", {
+        "page": page, "filters": filters, "query": query,
+        "statuses": Status.choices, "causes": Cause.choices, "types": HouseholdType.choices,
+    })
+
+
+@login_required
+@require_GET
+def household_export(request: HttpRequest) -> HttpResponse:
+    qs = selectors.household_list(user=request.user, filters=_filters(request))
+    return exports.households_xlsx(request=request, households=qs)
+
+
+def _household(request: HttpRequest, number: str) -> Any:
+    try:
+        return selectors.household_get(user=request.user, number=number)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+@login_required
+@require_GET
+def household_detail(request: HttpRequest, number: str) -> HttpResponse:
+    household = _household(request, number)
+    year = household.exit_year or timezone.localdate().year
+    return render(request, "web/registry/household_detail.html", {
+        "household": household,
+        "members": household.members.all(),
+        "incomes": household.incomes.all(),
+        "history": household.status_changes.select_related("actor"),
+        "check": selectors.exit_eligibility(household, year),
+        "check_year": year,
+        "line": selectors.poverty_line(year),
+        "may_reveal": services.may_reveal_ids(request.user),
+    })
+
+
+@login_required
+@require_POST
+def member_reveal(request: HttpRequest, member_id: int) -> HttpResponse:
+    try:
+        member = selectors.member_get(user=request.user, member_id=member_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    try:
+        full = services.member_reveal_id(member=member, user=request.user)
+    except PermissionError as exc:
+        return HttpResponseForbidden(str(exc))
+    response = render(request, "web/registry/_revealed_id.html", {"id_number": full})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def statistics(request: HttpRequest) -> HttpResponse:
+    region = _filters(request)["region"] or None
+    stats = selectors.registry_statistics(user=request.user, region_prefix=region)
+    status_labels = dict(Status.choices)
+    cause_labels = dict(Cause.choices)
+    return render(request, "web/registry/statistics.html", {
+        "stats": stats, "region": region or "",
+        "by_status": [(status_labels.get(k, k), v) for k, v in stats["by_status"].items()],
+        "cause_chart": [{"name": cause_labels.get(k, k), "value": v}
+                        for k, v in sorted(stats["by_cause"].items(), key=lambda kv: -kv[1])],
+        "exit_years": [str(y) for y in stats["exits"]],
+        "exit_counts": list(stats["exits"].values()),
+    })
+
+
+@login_required
+@require_GET
+def exit_check(request: HttpRequest) -> HttpResponse:
+    year_text = request.GET.get("year", "")
+    year = int(year_text) if year_text.isdigit() else None
+    findings = selectors.exited_not_meeting_rules(user=request.user, year=year)
+    return render(request, "web/registry/exit_check.html", {
+        "findings": findings[:500], "total": len(findings), "year": year_text})

@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from tests.factories import UserFactory
+from xiezuo.audit.models import AuditEvent
+from xiezuo.core import crypto
+from xiezuo.imports import services as imports
+from xiezuo.imports.models import ImportBatch
+from xiezuo.registry.models import Household, Member
+
+
+@pytest.fixture
+def loaded(generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]) -> None:
+    path = write_csv(generated_rows)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=None)
+    imports.batch_commit(imports.batch_parse(batch, user=None), actor=None)
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_list_filters_pages_and_scopes(
+    loaded: None, county_user: Any, other_county_user: Any
+) -> None:
+    client = _client(county_user)
+    page = client.get("/registry/").content.decode()
+    total = Household.objects.count()
+    assert f"共 {total} 户" in page
+    exited = Household.objects.filter(status="exited").count()
+    filtered = client.get("/registry/", {"status": "exited"}).content.decode()
+    assert f"共 {exited} 户" in filtered
+    other = _client(other_county_user).get("/registry/").content.decode()
+    assert "共 0 户" in other
+    number = Household.objects.first().number  # type: ignore[union-attr]
+    assert _client(other_county_user).get(f"/registry/households/{number}/").status_code == 404
+
+
+def test_list_runs_a_fixed_number_of_queries(loaded: None, county_user: Any) -> None:
+    client = _client(county_user)
+    client.get("/registry/")
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/registry/")
+    assert len(queries) <= 6
+
+
+def test_detail_masks_ids_and_reveal_is_role_checked_and_audited(
+    loaded: None, county_user: Any
+) -> None:
+    household = Household.objects.first()
+    assert household is not None
+    member = household.members.first()
+    assert member is not None
+    full = crypto.decrypt(member.id_enc)
+    page = _client(county_user).get(f"/registry/households/{household.number}/").content.decode()
+    assert member.id_masked in page and full not in page
+    assert 'data-testid="exit-check"' in page
+    # A viewer/reporter may not see the whole number.
+    denied = _client(county_user).post(f"/registry/members/{member.pk}/reveal/")
+    assert denied.status_code == 403
+    reviewer = UserFactory(username="reviewer", side="west", region_id="520627", roles=["reviewer"])
+    shown = _client(reviewer).post(f"/registry/members/{member.pk}/reveal/")
+    assert shown.status_code == 200 and full in shown.content.decode()
+    assert shown["Cache-Control"] == "no-store"
+    assert AuditEvent.objects.filter(
+        action="view", actor=reviewer, object_id=str(member.pk)
+    ).exists()
+    outsider = UserFactory(username="outsider", side="west", region_id="520602", roles=["reviewer"])
+    assert _client(outsider).post(f"/registry/members/{member.pk}/reveal/").status_code == 404
+
+
+def test_statistics_and_exit_check(loaded: None, county_user: Any) -> None:
+    client = _client(county_user)
+    stats = client.get("/registry/statistics/").content.decode()
+    assert f">{Household.objects.count()}<" in stats.replace(",", "")
+    assert f">{Member.objects.count()}<" in stats.replace(",", "")
+    bad = Household.objects.filter(status="exited").first()
+    assert bad is not None
+    Household.objects.filter(pk=bad.pk).update(housing_secure=False)
+    report = client.get("/registry/exit-check/").content.decode()
+    assert bad.number in report and "住房安全未保障" in report
+
+
+def test_export_is_the_filtered_list(loaded: None, county_user: Any) -> None:
+    response = _client(county_user).get("/registry/export.xlsx", {"status": "exited"})
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "户编号"
+    assert len(rows) - 1 == Household.objects.filter(status="exited").count()
+    assert {r[5] for r in rows[1:]} == {"已脱贫"}
+
+
+def test_upload_check_preview_commit_in_the_browser_flow(
+    lines: None,
+    generated_rows: list[dict[str, str]],
+    write_csv: Callable[..., Path],
+    county_user: Any,
+) -> None:
+    client = _client(county_user)
+    path = write_csv(generated_rows)
+    with path.open("rb") as handle:
+        response = client.post("/imports/", {"kind": "registry", "file": handle})
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert batch.state == "parsed" and batch.created_by == county_user
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="preview"' in page and 'data-testid="commit"' in page
+    assert not Household.objects.exists()
+    client.post(f"/imports/{batch.pk}/commit/")
+    batch.refresh_from_db()
+    assert batch.state == "committed"
+    assert Member.objects.count() == len(generated_rows)
+
+
+def test_upload_with_errors_shows_them_and_cannot_commit(
+    lines: None,
+    generated_rows: list[dict[str, str]],
+    write_csv: Callable[..., Path],
+    county_user: Any,
+) -> None:
+    rows = [dict(r) for r in generated_rows]
+    rows[0]["证件号码"] = "4.30101E+17"
+    client = _client(county_user)
+    with write_csv(rows).open("rb") as handle:
+        response = client.post("/imports/", {"kind": "registry", "file": handle})
+    page = client.get(response["Location"]).content.decode()
+    assert "科学计数法" in page and 'data-testid="commit"' not in page
+    batch = ImportBatch.objects.get()
+    client.post(f"/imports/{batch.pk}/commit/")
+    assert not Household.objects.exists()
+
+
+def test_only_the_uploader_sees_a_batch_and_viewers_cannot_upload(
+    lines: None,
+    generated_rows: list[dict[str, str]],
+    write_csv: Callable[..., Path],
+    county_user: Any,
+    other_county_user: Any,
+) -> None:
+    with write_csv(generated_rows).open("rb") as handle:
+        _client(county_user).post("/imports/", {"kind": "registry", "file": handle})
+    batch = ImportBatch.objects.get()
+    assert _client(other_county_user).get(f"/imports/{batch.pk}/").status_code == 404
+    with write_csv(generated_rows).open("rb") as handle:
+        denied = _client(other_county_user).post("/imports/", {"kind": "registry", "file": handle})
+    assert denied.status_code == 403
+
+
+def test_template_download(county_user: Any) -> None:
+    response = _client(county_user).get("/imports/template/registry.xlsx")
+    book = load_workbook(BytesIO(response.content))
+    header = [c.value for c in book["建档立卡"][1]]
+    assert header[:3] == ["县", "乡", "行政村"] and "证件号码" in header
+    assert "说明" in book.sheetnames
