@@ -109,9 +109,12 @@ def registry_statistics(*, user: Any, region_prefix: str | None = None) -> dict[
 def member_get(*, user: Any, member_id: int) -> Any:
     from xiezuo.registry.models import Member
 
-    member = (scope_for(user).filter_data(Member.objects.select_related("household"),
-                                          "household__village_id")
-              .filter(pk=member_id).first())
+    member = (
+        scope_for(user)
+        .filter_data(Member.objects.select_related("household"), "household__village_id")
+        .filter(pk=member_id)
+        .first()
+    )
     if member is None:
         raise NotFound("没有该成员，或不在您的权限范围内")
     return member

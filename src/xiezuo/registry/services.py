@@ -116,7 +116,8 @@ REVEAL_ROLES = ("reviewer", "admin")
 
 def may_reveal_ids(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and any(
-        user.has_role(role) for role in REVEAL_ROLES)
+        user.has_role(role) for role in REVEAL_ROLES
+    )
 
 
 @transaction.atomic
@@ -129,6 +130,11 @@ def member_reveal_id(*, member: Any, user: Any) -> str:
 
     if not may_reveal_ids(user):
         raise PermissionError("您的角色不能查看完整证件号码")
-    audit_record(actor=user, action=AuditEvent.Action.VIEW, obj=member,
-                 object_repr=f"{member.name} {member.id_masked}", summary="viewed full ID number")
+    audit_record(
+        actor=user,
+        action=AuditEvent.Action.VIEW,
+        obj=member,
+        object_repr=f"{member.name} {member.id_masked}",
+        summary="viewed full ID number",
+    )
     return crypto.decrypt(member.id_enc)

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -67,7 +68,7 @@ def regions_xlsx(*, request: HttpRequest, region: Region, children: list[Region]
 EXPORT_LIMIT = 200_000
 
 
-def households_xlsx(*, request: HttpRequest, households: Any) -> HttpResponse:
+def households_xlsx(*, request: HttpRequest, households: Any) -> HttpResponseBase:
     """The filtered household list as a workbook, written in streaming mode (constant memory)."""
     import tempfile
 
@@ -78,25 +79,60 @@ def households_xlsx(*, request: HttpRequest, households: Any) -> HttpResponse:
     labels = {**dict(Status.choices), **dict(Cause.choices), **dict(HouseholdType.choices)}
     book = Workbook(write_only=True)
     sheet = book.create_sheet("贫困户")
-    sheet.append(["户编号", "行政村代码", "行政村", "贫困户属性", "主要致贫原因", "脱贫属性",
-                  "脱贫年度", "人数", "人均纯收入"])
-    rows = households.values_list("number", "village_id", "village__name", "household_type",
-                                  "main_cause", "status", "exit_year", "size",
-                                  "per_capita_income")
+    sheet.append(
+        [
+            "户编号",
+            "行政村代码",
+            "行政村",
+            "贫困户属性",
+            "主要致贫原因",
+            "脱贫属性",
+            "脱贫年度",
+            "人数",
+            "人均纯收入",
+        ]
+    )
+    rows = households.values_list(
+        "number",
+        "village_id",
+        "village__name",
+        "household_type",
+        "main_cause",
+        "status",
+        "exit_year",
+        "size",
+        "per_capita_income",
+    )
     count = 0
     for number, village, village_name, kind, cause, status, year, size, income in rows.iterator(
-            chunk_size=5000):
+        chunk_size=5000
+    ):
         count += 1
         if count > EXPORT_LIMIT:
             sheet.append([f"仅导出前 {EXPORT_LIMIT} 户：请缩小筛选范围"])
             break
-        sheet.append([number, village, village_name, labels.get(kind, kind),
-                      labels.get(cause, cause), labels.get(status, status), year, size,
-                      float(income) if income is not None else None])
-    handle = tempfile.TemporaryFile()
+        sheet.append(
+            [
+                number,
+                village,
+                village_name,
+                labels.get(kind, kind),
+                labels.get(cause, cause),
+                labels.get(status, status),
+                year,
+                size,
+                float(income) if income is not None else None,
+            ]
+        )
+    # FileResponse closes the file when the response is done.
+    handle = tempfile.TemporaryFile()  # noqa: SIM115
     book.save(handle)
     handle.seek(0)
-    audit_record(actor=request.user, action=AuditEvent.Action.EXPORT,
-                 object_type="registry.household", object_repr="贫困户名单",
-                 summary=f"exported {min(count, EXPORT_LIMIT)} households")
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        object_type="registry.household",
+        object_repr="贫困户名单",
+        summary=f"exported {min(count, EXPORT_LIMIT)} households",
+    )
     return FileResponse(handle, as_attachment=True, filename="贫困户名单.xlsx", content_type=XLSX)

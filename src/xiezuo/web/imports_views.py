@@ -38,17 +38,26 @@ def import_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                batch = services.batch_create(kind=form.cleaned_data["kind"],
-                                              filename=upload.name, source=upload.file,
-                                              user=request.user)
+                batch = services.batch_create(
+                    kind=form.cleaned_data["kind"],
+                    filename=upload.name,
+                    source=upload.file,
+                    user=request.user,
+                )
             except UserError as exc:
                 form.add_error("file", str(exc))
             else:
                 parse_batch_task.enqueue(str(batch.pk), request.user.pk)
                 return redirect("web:import_detail", batch_id=batch.pk)
-    return render(request, "web/imports/list.html", {
-        "form": form, "batches": selectors.batch_list(user=request.user)[:50],
-        "may_import": _may_import(request.user)})
+    return render(
+        request,
+        "web/imports/list.html",
+        {
+            "form": form,
+            "batches": selectors.batch_list(user=request.user)[:50],
+            "may_import": _may_import(request.user),
+        },
+    )
 
 
 def _batch(request: HttpRequest, batch_id: str) -> ImportBatch:
@@ -62,13 +71,25 @@ def _batch(request: HttpRequest, batch_id: str) -> ImportBatch:
 @require_GET
 def import_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
     batch = _batch(request, batch_id)
-    template = ("web/imports/_status.html" if request.headers.get("HX-Request")
-                else "web/imports/detail.html")
-    return render(request, template, {
-        "batch": batch, "issues": batch.issues.all()[:500],
-        "running": batch.state in (ImportBatch.State.UPLOADED, ImportBatch.State.PARSING,
-                                   ImportBatch.State.COMMITTING),
-    })
+    template = (
+        "web/imports/_status.html"
+        if request.headers.get("HX-Request")
+        else "web/imports/detail.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "batch": batch,
+            "issues": batch.issues.all()[:500],
+            "running": batch.state
+            in (
+                ImportBatch.State.UPLOADED,
+                ImportBatch.State.PARSING,
+                ImportBatch.State.COMMITTING,
+            ),
+        },
+    )
 
 
 @login_required
@@ -80,8 +101,9 @@ def import_commit(request: HttpRequest, batch_id: str) -> HttpResponse:
     if batch.state != ImportBatch.State.PARSED or batch.rows_with_errors:
         messages.error(request, "该批次不能提交：请先修改文件中的问题后重新上传")
         return redirect("web:import_detail", batch_id=batch.pk)
-    ImportBatch.objects.filter(pk=batch.pk).update(state=ImportBatch.State.PARSED,
-                                                   message="已排队写入")
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        state=ImportBatch.State.PARSED, message="已排队写入"
+    )
     commit_batch_task.enqueue(str(batch.pk), request.user.pk)
     return redirect("web:import_detail", batch_id=batch.pk)
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -35,15 +36,23 @@ def household_list(request: HttpRequest) -> HttpResponse:
     qs = selectors.household_list(user=request.user, filters=filters)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
-    return render(request, "web/registry/household_list.html", {
-        "page": page, "filters": filters, "query": query,
-        "statuses": Status.choices, "causes": Cause.choices, "types": HouseholdType.choices,
-    })
+    return render(
+        request,
+        "web/registry/household_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query,
+            "statuses": Status.choices,
+            "causes": Cause.choices,
+            "types": HouseholdType.choices,
+        },
+    )
 
 
 @login_required
 @require_GET
-def household_export(request: HttpRequest) -> HttpResponse:
+def household_export(request: HttpRequest) -> HttpResponseBase:
     qs = selectors.household_list(user=request.user, filters=_filters(request))
     return exports.households_xlsx(request=request, households=qs)
 
@@ -60,16 +69,20 @@ def _household(request: HttpRequest, number: str) -> Any:
 def household_detail(request: HttpRequest, number: str) -> HttpResponse:
     household = _household(request, number)
     year = household.exit_year or timezone.localdate().year
-    return render(request, "web/registry/household_detail.html", {
-        "household": household,
-        "members": household.members.all(),
-        "incomes": household.incomes.all(),
-        "history": household.status_changes.select_related("actor"),
-        "check": selectors.exit_eligibility(household, year),
-        "check_year": year,
-        "line": selectors.poverty_line(year),
-        "may_reveal": services.may_reveal_ids(request.user),
-    })
+    return render(
+        request,
+        "web/registry/household_detail.html",
+        {
+            "household": household,
+            "members": household.members.all(),
+            "incomes": household.incomes.all(),
+            "history": household.status_changes.select_related("actor"),
+            "check": selectors.exit_eligibility(household, year),
+            "check_year": year,
+            "line": selectors.poverty_line(year),
+            "may_reveal": services.may_reveal_ids(request.user),
+        },
+    )
 
 
 @login_required
@@ -95,14 +108,21 @@ def statistics(request: HttpRequest) -> HttpResponse:
     stats = selectors.registry_statistics(user=request.user, region_prefix=region)
     status_labels = dict(Status.choices)
     cause_labels = dict(Cause.choices)
-    return render(request, "web/registry/statistics.html", {
-        "stats": stats, "region": region or "",
-        "by_status": [(status_labels.get(k, k), v) for k, v in stats["by_status"].items()],
-        "cause_chart": [{"name": cause_labels.get(k, k), "value": v}
-                        for k, v in sorted(stats["by_cause"].items(), key=lambda kv: -kv[1])],
-        "exit_years": [str(y) for y in stats["exits"]],
-        "exit_counts": list(stats["exits"].values()),
-    })
+    return render(
+        request,
+        "web/registry/statistics.html",
+        {
+            "stats": stats,
+            "region": region or "",
+            "by_status": [(status_labels.get(k, k), v) for k, v in stats["by_status"].items()],
+            "cause_chart": [
+                {"name": cause_labels.get(k, k), "value": v}
+                for k, v in sorted(stats["by_cause"].items(), key=lambda kv: -kv[1])
+            ],
+            "exit_years": [str(y) for y in stats["exits"]],
+            "exit_counts": list(stats["exits"].values()),
+        },
+    )
 
 
 @login_required
@@ -111,5 +131,8 @@ def exit_check(request: HttpRequest) -> HttpResponse:
     year_text = request.GET.get("year", "")
     year = int(year_text) if year_text.isdigit() else None
     findings = selectors.exited_not_meeting_rules(user=request.user, year=year)
-    return render(request, "web/registry/exit_check.html", {
-        "findings": findings[:500], "total": len(findings), "year": year_text})
+    return render(
+        request,
+        "web/registry/exit_check.html",
+        {"findings": findings[:500], "total": len(findings), "year": year_text},
+    )

@@ -65,7 +65,9 @@ class Command(XiezuoCommand):
             help="load divisions from this CSV directory instead of the package",
         )
         parser.add_argument(
-            "--people", type=int, default=20000,
+            "--people",
+            type=int,
+            default=20000,
             help="registered people to generate for 铜仁's poverty counties",
         )
         parser.add_argument(
@@ -103,14 +105,24 @@ class Command(XiezuoCommand):
             return
         # The demo's western side: the poverty counties of 铜仁 (paired with 苏州).
         counties = ",".join(
-            Region.objects.filter(code__startswith="5206", level=3, is_poverty_county=True)
-            .values_list("code", flat=True)
+            Region.objects.filter(
+                code__startswith="5206", level=3, is_poverty_county=True
+            ).values_list("code", flat=True)
         )
         if not counties:
             self.stdout.write("铜仁的区划未加载，跳过生成建档立卡数据")
             return
-        call_command("generate", "registry", "--people", str(people), "--counties", counties,
-                     "--seed", "2016", stdout=self.stdout)
+        call_command(
+            "generate",
+            "registry",
+            "--people",
+            str(people),
+            "--counties",
+            counties,
+            "--seed",
+            "2016",
+            stdout=self.stdout,
+        )
 
     @transaction.atomic
     def _users(self) -> dict[str, str]:

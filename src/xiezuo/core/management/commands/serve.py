@@ -9,26 +9,56 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = ("Serve the web app with gunicorn on 127.0.0.1 (sync workers, see TARGETS) and run the "
-            "background worker for imports beside it.")
+    help = (
+        "Serve the web app with gunicorn on 127.0.0.1 (sync workers, see TARGETS) and run the "
+        "background worker for imports beside it."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--threads", type=int, default=4)
-        parser.add_argument("--no-worker", action="store_true",
-                            help="do not start the background worker (run one elsewhere)")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the background worker (run one elsewhere)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         bind = options["bind"]
         processes: list[subprocess.Popen[bytes]] = []
         if not options["no_worker"]:
-            processes.append(subprocess.Popen(  # noqa: S603 - fixed arguments, no shell
-                [sys.executable, "-m", "xiezuo.cli", "db_worker", "--interval", "0.5", "--no-reload"]))
-        processes.append(subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "gunicorn", "xiezuo.wsgi:application", "--bind", bind,
-             "--workers", str(options["workers"]), "--threads", str(options["threads"]),
-             "--access-logfile", "-"]))
+            processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "xiezuo.cli",
+                        "db_worker",
+                        "--interval",
+                        "0.5",
+                        "--no-reload",
+                    ]
+                )
+            )
+        processes.append(
+            subprocess.Popen(  # noqa: S603
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "xiezuo.wsgi:application",
+                    "--bind",
+                    bind,
+                    "--workers",
+                    str(options["workers"]),
+                    "--threads",
+                    str(options["threads"]),
+                    "--access-logfile",
+                    "-",
+                ]
+            )
+        )
         self.stdout.write(f"协作 Xiezuo: http://{bind}/  (Ctrl-C 停止)")
         self.stdout.flush()
 
