@@ -47,6 +47,7 @@ class Table:
     header_row: int  # 1-based, as in Excel
     rows: Iterator[tuple[int, list[Any]]]  # (row number, cells), blank and total rows left out
     sheet: str
+    total_rows: int | None = None  # known for Excel sheets; CSV size is estimated by the caller
 
 
 def open_table(path: Path, *, known_headers: set[str], original_name: str = "") -> Table:
@@ -56,12 +57,17 @@ def open_table(path: Path, *, known_headers: set[str], original_name: str = "") 
         raise UserError(f"不支持的文件类型“{suffix or name}”：请上传 .xlsx、.xls 或 .csv 文件")
     if not path.is_file() or path.stat().st_size == 0:
         raise UserError(f"文件 {name} 是空的")
-    raw_rows = _csv_rows(path) if suffix == ".csv" else _excel_rows(path, name)
-    sheet, iterator = raw_rows
-    return _with_header(iterator, known_headers, name, sheet)
+    total: int | None = None
+    if suffix == ".csv":
+        sheet, iterator = _csv_rows(path)
+    else:
+        sheet, iterator, total = _excel_rows(path, name)
+    table = _with_header(iterator, known_headers, name, sheet)
+    table.total_rows = total
+    return table
 
 
-def _excel_rows(path: Path, name: str) -> tuple[str, Iterator[list[Any]]]:
+def _excel_rows(path: Path, name: str) -> tuple[str, Iterator[list[Any]], int]:
     import python_calamine as calamine
 
     with path.open("rb") as handle:
@@ -84,7 +90,7 @@ def _excel_rows(path: Path, name: str) -> tuple[str, Iterator[list[Any]]]:
             # An OLE container under an .xlsx name is how Excel stores an encrypted workbook.
             raise UserError(f"{name} 设有密码保护或已加密：请取消密码后再上传") from exc
         raise UserError(f"{name} 不是可读的 Excel 文件（可能已损坏或不完整）：{exc}") from exc
-    return sheet_name, (list(r) for r in rows)
+    return sheet_name, (list(r) for r in rows), int(sheet.height)
 
 
 def _csv_rows(path: Path) -> tuple[str, Iterator[list[Any]]]:

@@ -233,8 +233,14 @@ class StagedMember(models.Model):
     household without its head) run over this table in SQL, and the commit is one set-based
     upsert from it, so an import of millions of rows never holds them all in memory."""
 
+    # No database constraint: PostgreSQL checks a foreign key row by row, which would cost more
+    # than the COPY itself; the import services delete a batch's staged rows with the batch.
     batch = models.ForeignKey(
-        "imports.ImportBatch", on_delete=models.CASCADE, related_name="+", db_index=False
+        "imports.ImportBatch",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     row = models.PositiveIntegerField()
     household_number = models.CharField(max_length=30)
