@@ -151,3 +151,10 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "roles": user.roles,
         "region_code": user.region_id,
     }
+
+
+# The registry and import endpoints live in their own module, mounted under the same API (and so
+# under its authentication and error handlers).
+from xiezuo.api.registry import router as registry_router  # noqa: E402
+
+api.add_router("/", registry_router)
