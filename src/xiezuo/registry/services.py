@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from xiezuo.accounts.permissions import may_reveal_ids
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
 from xiezuo.core.errors import Problem, UserError
@@ -108,16 +109,6 @@ def household_set_status(
         summary=reason[:200],
     )
     return household
-
-
-# Roles that may see a whole ID number; everyone else sees the masked form.
-REVEAL_ROLES = ("reviewer", "admin")
-
-
-def may_reveal_ids(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and any(
-        user.has_role(role) for role in REVEAL_ROLES
-    )
 
 
 @transaction.atomic

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,12 +9,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from xiezuo.accounts.permissions import may_import
 from xiezuo.core.errors import UserError
 from xiezuo.imports import selectors, services, templates
 from xiezuo.imports.models import ImportBatch
 from xiezuo.imports.tasks import commit_batch_task, parse_batch_task
-
-IMPORT_ROLES = ("reporter", "admin")
 
 
 class UploadForm(forms.Form):
@@ -24,16 +21,12 @@ class UploadForm(forms.Form):
     file = forms.FileField(label="文件（.xlsx / .xls / .csv）")
 
 
-def _may_import(user: Any) -> bool:
-    return any(user.has_role(role) for role in IMPORT_ROLES)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if not _may_import(request.user):
+        if not may_import(request.user):
             return HttpResponseForbidden("您的角色不能导入数据")
         if form.is_valid():
             upload = form.cleaned_data["file"]
@@ -55,7 +48,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "batches": selectors.batch_list(user=request.user)[:50],
-            "may_import": _may_import(request.user),
+            "may_import": may_import(request.user),
         },
     )
 
@@ -96,7 +89,7 @@ def import_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
 @require_POST
 def import_commit(request: HttpRequest, batch_id: str) -> HttpResponse:
     batch = _batch(request, batch_id)
-    if batch.created_by_id != request.user.pk or not _may_import(request.user):
+    if batch.created_by_id != request.user.pk or not may_import(request.user):
         return HttpResponseForbidden("只有上传者可以提交该批次")
     if batch.state != ImportBatch.State.PARSED or batch.rows_with_errors:
         messages.error(request, "该批次不能提交：请先修改文件中的问题后重新上传")

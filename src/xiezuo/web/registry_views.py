@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from xiezuo.accounts.permissions import may_reveal_ids
 from xiezuo.core.errors import NotFound
 from xiezuo.registry import selectors, services
 from xiezuo.registry.choices import Cause, HouseholdType, Status
@@ -80,7 +81,7 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
             "check": selectors.exit_eligibility(household, year),
             "check_year": year,
             "line": selectors.poverty_line(year),
-            "may_reveal": services.may_reveal_ids(request.user),
+            "may_reveal": may_reveal_ids(request.user),
         },
     )
 
