@@ -861,6 +861,9 @@ def _commit_sql(batch: ImportBatch, actor: Any) -> dict[str, int]:
             [_key(batch)],
         )
         members = cursor.rowcount
+        # Fresh planner statistics after a bulk change, so the pages keep their index plans.
+        cursor.execute(f"ANALYZE {household}")
+        cursor.execute(f"ANALYZE {member}")
     return {
         "households": households,
         "new_households": households - updated,

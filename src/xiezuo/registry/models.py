@@ -92,7 +92,11 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["number"]
-        indexes = [models.Index(fields=["village", "status"])]
+        indexes = [
+            models.Index(fields=["village", "status"]),
+            # The list's most used filters without a region (national and province users).
+            models.Index(fields=["status", "main_cause", "number"], name="household_status_cause"),
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from xiezuo.accounts.scope import scope_for
 from xiezuo.core.errors import NotFound
@@ -96,7 +96,9 @@ def registry_statistics(*, user: Any, region_prefix: str | None = None) -> dict[
         .values_list("exit_year")
         .annotate(n=Count("id"))
     )
-    people = qs.order_by().aggregate(n=Count("members"))["n"]
+    # 人数 is the household's size as the registry records it (the national statistic sums it);
+    # counting member rows would join a million rows on every page view.
+    people = qs.order_by().aggregate(n=Sum("size"))["n"] or 0
     return {
         "households": sum(by_status.values()),
         "people": people,
