@@ -52,6 +52,8 @@ def test_import_checks_previews_and_commits(
     assert household.village_id.startswith(YANHE)
     assert household.size == int(first["人数"])
     assert StatusChange.objects.filter(household=household).count() == 1
+    assert household.helper_name == first["帮扶责任人"]
+    assert crypto.decrypt(household.helper_phone_enc) == first["帮扶人电话"]
 
 
 def test_reimport_updates_and_never_duplicates(

@@ -160,6 +160,9 @@ def _household(
     household_type = rng.choice(["一般贫困户"] * 6 + ["低保贫困户"] * 3 + ["特困供养贫困户"])
     identified = str(rng.choice([2014, 2014, 2014, 2015, 2016]))
     food = YES if status == "已脱贫" or rng.random() < 0.5 else NO
+    helper = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+    helper_unit = f"{county.name}{rng.choice(['农业农村局', '教育局', '卫生健康局', '交通运输局'])}"
+    helper_phone = f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}"
     for i, (relation, age, male_head) in enumerate(members):
         male = male_head if relation in ("户主", "配偶") else relation in ("之子", "之孙子")
         birth = today - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
@@ -234,6 +237,9 @@ def _household(
                 "不愁吃穿": food,
                 "人均纯收入": f"{income:.2f}",
                 "联系电话": f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}",
+                "帮扶责任人": helper,
+                "帮扶单位": helper_unit,
+                "帮扶人电话": helper_phone,
             }
         )
     return rows

@@ -84,6 +84,9 @@ COLUMNS = {
     "脱贫年度": "exit_year",
     "证件类型": "id_kind",
     "不愁吃穿": "food_clothing_secure",
+    "帮扶责任人": "helper_name",
+    "帮扶单位": "helper_unit",
+    "帮扶人电话": "helper_phone",
 }
 REQUIRED = ("household_number", "name", "id_number", "relation", "main_cause")
 TEMPLATE_COLUMNS = [
@@ -119,6 +122,9 @@ TEMPLATE_COLUMNS = [
     "不愁吃穿",
     "人均纯收入",
     "联系电话",
+    "帮扶责任人",
+    "帮扶单位",
+    "帮扶人电话",
 ]
 
 
@@ -417,11 +423,8 @@ class RowParser:
             # and clothing is taken as met.
             line = self._line(exit_year or self.today.year)
             food = income is not None and line is not None and income > line
-        phone = t.get("phone", "")
-        if phone:
-            digits = phone.replace("-", "")
-            if not (codes.is_digits(digits) and 7 <= len(digits) <= 20):
-                raise RowError(self._name("phone"), f"“{phone}”不是电话号码")
+        phone = self._phone(t, "phone")
+        helper_phone = self._phone(t, "helper_phone")
         # Plain str/int/bool values: the database driver binds them without Python adapters.
         return {
             "household_number": number,
@@ -440,6 +443,9 @@ class RowParser:
             "water_secure": self._flag(t, "water_secure", default=True),
             "water_difficulty": self._flag(t, "water_difficulty"),
             "phone_enc": crypto.encrypt(phone),
+            "helper_name": t.get("helper_name", "")[:50],
+            "helper_unit": t.get("helper_unit", "")[:100],
+            "helper_phone_enc": crypto.encrypt(helper_phone),
             "person_number": t.get("person_number", "")[:30],
             "name": name[:50],
             "id_kind": id_kind,
@@ -459,6 +465,14 @@ class RowParser:
             "medical_insurance": self._flag(t, "medical_insurance", default=True),
             "school_age_out": 6 <= age <= 15 and school == SchoolStatus.NONE,
         }
+
+    def _phone(self, t: dict[str, str], field: str) -> str:
+        phone = t.get(field, "")
+        if phone:
+            digits = phone.replace("-", "")
+            if not (codes.is_digits(digits) and 7 <= len(digits) <= 20):
+                raise RowError(self._name(field), f"“{phone}”不是电话号码")
+        return phone
 
     def _village(self, t: dict[str, str]) -> str:
         code = t.get("village_code", "")
@@ -788,6 +802,8 @@ def _commit_sql(batch: ImportBatch, actor: Any) -> dict[str, int]:
             "MAX(CASE WHEN dangerous_house THEN 1 ELSE 0 END) AS dangerous, "
             "MIN(CASE WHEN water_secure AND NOT water_difficulty THEN 1 ELSE 0 END) AS water, "
             "MAX(CASE WHEN water_difficulty THEN 1 ELSE 0 END) AS water_difficulty, "
+            "MAX(helper_name) AS helper_name, MAX(helper_unit) AS helper_unit, "
+            "MAX(helper_phone_enc) AS helper_phone_enc, "
             f"MAX(phone_enc) AS phone_enc FROM {staged} WHERE batch_id = %s "
             "GROUP BY household_number",
             [_key(batch)],
@@ -813,7 +829,8 @@ def _commit_sql(batch: ImportBatch, actor: Any) -> dict[str, int]:
             "SELECT number, village_id, natural_village, identified_year, household_type, "
             f"main_cause, {causes}, status, exit_year, size, income, food = 1, "
             "education = 1, medical = 1, dangerous = 0, water = 1, dangerous = 1, "
-            "water_difficulty = 1, phone_enc, '', '', '', %s, %s FROM _staged_household "
+            "water_difficulty = 1, phone_enc, helper_name, helper_unit, helper_phone_enc, %s, %s "
+            "FROM _staged_household "
             f"WHERE {true} ON CONFLICT (number) DO UPDATE SET village_id = excluded.village_id, "
             "natural_village = excluded.natural_village, "
             "identified_year = COALESCE(excluded.identified_year, "
@@ -826,6 +843,8 @@ def _commit_sql(batch: ImportBatch, actor: Any) -> dict[str, int]:
             "medical_secure = excluded.medical_secure, housing_secure = excluded.housing_secure, "
             "water_secure = excluded.water_secure, dangerous_house = excluded.dangerous_house, "
             "water_difficulty = excluded.water_difficulty, phone_enc = excluded.phone_enc, "
+            "helper_name = excluded.helper_name, helper_unit = excluded.helper_unit, "
+            "helper_phone_enc = excluded.helper_phone_enc, "
             "updated_at = excluded.updated_at",
             [now, now],
         )
