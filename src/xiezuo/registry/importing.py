@@ -415,7 +415,10 @@ class RowParser:
             if not Decimal(-100000) <= income <= Decimal(1000000):
                 raise RowError(self._name("income"), f"人均纯收入 {income} 元不合理")
         school = self._choice(t, "school_status", SchoolStatus.NONE)
-        age = _age(birth, self.today)
+        # School age as of the year the data speaks of: the exit year for an exited household
+        # (a child born in 2019 was not of school age when the household left in 2020).
+        as_of = datetime.date(exit_year, 12, 31) if exit_year else self.today
+        age = _age(birth, min(as_of, self.today))
         if "food_clothing_secure" in t:
             food = self._flag(t, "food_clothing_secure")
         else:
