@@ -11,7 +11,7 @@ import datetime
 import gc
 import json
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -28,6 +28,7 @@ from xiezuo.core import crypto
 from xiezuo.core.errors import UserError
 from xiezuo.imports.models import ImportBatch, ImportIssue
 from xiezuo.imports.readers import STRIP, Table, clean_text, open_table
+from xiezuo.imports.services import Progress
 from xiezuo.regions import codes
 from xiezuo.regions.codes import Level
 from xiezuo.regions.models import Region
@@ -47,7 +48,6 @@ from xiezuo.registry.models import Household, Member, StagedMember, StatusChange
 from xiezuo.registry.selectors import poverty_line
 
 KIND = "registry"
-Progress = Callable[[int, str], None]
 
 # Column name → field. The national export's names first, then our template's additions.
 COLUMNS = {
@@ -210,10 +210,6 @@ NO = {"否", "n", "no", "0", "×", "无", "false", ""}
 class ColumnMap:
     index: dict[str, int]  # field → column position
     names: dict[str, str]  # field → column name as written in the file
-
-    def get(self, cells: list[Any], field: str) -> Any:
-        i = self.index.get(field)
-        return cells[i] if i is not None and i < len(cells) else None
 
 
 def map_columns(table: Table) -> ColumnMap:
@@ -532,16 +528,13 @@ def parse_batch(batch: ImportBatch, *, user: Any, progress: Progress | None = No
         table = open_table(path, known_headers=set(COLUMNS), original_name=batch.filename)
         cols = map_columns(table)
     except UserError as exc:
-        ImportIssue.objects.create(batch=batch, row=0, column="", message=str(exc)[:300])
-        return _set(batch, state=ImportBatch.State.FAILED, message=str(exc), rows_with_errors=1)
+        return _fail(batch, exc)
     parser = RowParser(cols, VillageResolver(user), timezone.localdate())
     try:
         with paused_gc():
             rows, errors = _parse_rows(batch, table, parser, max(path.stat().st_size, 1), progress)
     except UserError as exc:  # the file breaks off half way (truncated, bad encoding)
-        StagedMember.objects.filter(batch=batch).delete()
-        ImportIssue.objects.create(batch=batch, row=0, column="", message=str(exc)[:300])
-        return _set(batch, state=ImportBatch.State.FAILED, message=str(exc), rows_with_errors=1)
+        return _fail(batch, exc)
     if rows == 0:
         ImportIssue.objects.create(batch=batch, row=table.header_row, message="表头以下没有数据")
         errors = 1
@@ -556,6 +549,13 @@ def parse_batch(batch: ImportBatch, *, user: Any, progress: Progress | None = No
         summary=summary,
         message=f"共 {rows} 行，{errors} 处问题" if errors else f"共 {rows} 行，检查通过",
     )
+
+
+def _fail(batch: ImportBatch, exc: UserError) -> ImportBatch:
+    """The file itself is unusable: drop what was staged and say why, as the batch's one issue."""
+    StagedMember.objects.filter(batch=batch).delete()
+    ImportIssue.objects.create(batch=batch, row=0, column="", message=str(exc)[:300])
+    return _set(batch, state=ImportBatch.State.FAILED, message=str(exc), rows_with_errors=1)
 
 
 @contextmanager
@@ -651,12 +651,13 @@ def _cross_row_checks(batch: ImportBatch) -> int:
     table = StagedMember._meta.db_table
     member = Member._meta.db_table
     household = Household._meta.db_table
+    key = _key(batch)
     issues: list[ImportIssue] = []
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT MIN(row), MAX(row), COUNT(*) FROM {table} WHERE batch_id = %s "
             "GROUP BY id_hash HAVING COUNT(*) > 1 ORDER BY MIN(row) LIMIT 10000",
-            [_key(batch)],
+            [key],
         )
         for first, last, n in cursor.fetchall():
             issues.append(
@@ -672,7 +673,7 @@ def _cross_row_checks(batch: ImportBatch) -> int:
             f"ON m.id_hash = s.id_hash JOIN {household} h ON h.id = m.household_id "
             "WHERE s.batch_id = %s AND h.number <> s.household_number "
             "GROUP BY s.id_hash, h.number LIMIT 10000",
-            [_key(batch)],
+            [key],
         )
         for row, other in cursor.fetchall():
             issues.append(
@@ -688,7 +689,7 @@ def _cross_row_checks(batch: ImportBatch) -> int:
             "SUM(CASE WHEN relation = 'head' THEN 1 ELSE 0 END) FROM "
             f"{table} WHERE batch_id = %s GROUP BY household_number "
             "HAVING SUM(CASE WHEN relation = 'head' THEN 1 ELSE 0 END) <> 1 LIMIT 10000",
-            [_key(batch)],
+            [key],
         )
         for number, row, heads in cursor.fetchall():
             message = f"户 {number} 没有户主" if heads == 0 else f"户 {number} 有 {heads} 个户主"
@@ -698,7 +699,7 @@ def _cross_row_checks(batch: ImportBatch) -> int:
             "GROUP BY household_number HAVING COUNT(DISTINCT village_id) > 1 "
             "OR COUNT(DISTINCT status) > 1 OR COUNT(DISTINCT main_cause) > 1 "
             "OR COUNT(DISTINCT household_type) > 1 OR COUNT(DISTINCT exit_year) > 1 LIMIT 10000",
-            [_key(batch)],
+            [key],
         )
         for number, row in cursor.fetchall():
             issues.append(
@@ -780,8 +781,8 @@ def _commit_sql(batch: ImportBatch, actor: Any) -> dict[str, int]:
     member = Member._meta.db_table
     history = StatusChange._meta.db_table
     actor_id = getattr(actor, "pk", None)
+    key = _key(batch)
     now = timezone.now()
-    true = "true"
     # The staged JSON list is text; PostgreSQL's jsonb column wants it cast.
     causes = (
         "CAST(secondary_causes AS jsonb)"
@@ -809,7 +810,7 @@ def _commit_sql(batch: ImportBatch, actor: Any) -> dict[str, int]:
             "MAX(helper_phone_enc) AS helper_phone_enc, "
             f"MAX(phone_enc) AS phone_enc FROM {staged} WHERE batch_id = %s "
             "GROUP BY household_number",
-            [_key(batch)],
+            [key],
         )
         cursor.execute(
             f"INSERT INTO {history} (household_id, from_status, to_status, year, reason, at, "
@@ -834,7 +835,7 @@ def _commit_sql(batch: ImportBatch, actor: Any) -> dict[str, int]:
             "education = 1, medical = 1, dangerous = 0, water = 1, dangerous = 1, "
             "water_difficulty = 1, phone_enc, helper_name, helper_unit, helper_phone_enc, %s, %s "
             "FROM _staged_household "
-            f"WHERE {true} ON CONFLICT (number) DO UPDATE SET village_id = excluded.village_id, "
+            "WHERE true ON CONFLICT (number) DO UPDATE SET village_id = excluded.village_id, "
             "natural_village = excluded.natural_village, "
             "identified_year = COALESCE(excluded.identified_year, "
             f"{household}.identified_year), household_type = excluded.household_type, "
@@ -880,7 +881,7 @@ def _commit_sql(batch: ImportBatch, actor: Any) -> dict[str, int]:
             "labour_skill = excluded.labour_skill, migrant_status = excluded.migrant_status, "
             "migrant_months = excluded.migrant_months, "
             "medical_insurance = excluded.medical_insurance",
-            [_key(batch)],
+            [key],
         )
         members = cursor.rowcount
         # Fresh planner statistics after a bulk change, so the pages keep their index plans.
