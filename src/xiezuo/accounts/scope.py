@@ -81,16 +81,5 @@ def scope_for(user: Any) -> RegionScope:
     if region is None:
         return NOTHING
     own = region.prefix
-    path = frozenset(_ancestor_codes(region.code, region.level))
+    path = frozenset(codes.ancestors(region.code))
     return RegionScope(everything=False, prefixes=(own, *_partner_prefixes(user)), path=path)
-
-
-def _ancestor_codes(code: str, level: int) -> list[str]:
-    out: list[str] = []
-    current: str | None = code
-    for _ in range(level - 1):
-        current = codes.parent_code(current) if current else None
-        if current is None:
-            break
-        out.append(current)
-    return out

@@ -82,3 +82,13 @@ def parent_code(code: str) -> str | None:
     if level == Level.TOWNSHIP:
         return code[:6]
     return code[:9]
+
+
+def ancestors(code: str) -> list[str]:
+    """The codes above `code`, nearest first (prefecture, then province for a county)."""
+    out: list[str] = []
+    current = parent_code(code)
+    while current is not None:
+        out.append(current)
+        current = parent_code(current)
+    return out

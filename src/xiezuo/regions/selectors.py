@@ -58,11 +58,7 @@ def region_get(*, user: Any, code: str) -> ResolvedRegion:
 
 def region_path(region: Region) -> list[Region]:
     """The regions from the province down to (and including) `region`, in one query."""
-    chain: list[str] = []
-    current: str | None = region.code
-    while current is not None:
-        chain.append(current)
-        current = codes.parent_code(current)
+    chain = [region.code, *codes.ancestors(region.code)]
     by_code = Region.objects.in_bulk(chain)
     return [by_code[c] for c in reversed(chain) if c in by_code]
 
