@@ -3,8 +3,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
+from django.views.defaults import page_not_found
+
+from xiezuo.core.errors import NotFound
 
 
 class ChineseFirstLocaleMiddleware:
@@ -26,3 +29,19 @@ class ChineseFirstLocaleMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class NotFoundMiddleware:
+    """Selectors raise NotFound for what does not exist or lies outside the user's scope; pages
+    answer it with the 404 page and its message, so no view has to translate it itself."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound):
+            return page_not_found(request, Http404(exception.summary))
+        return None

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from xiezuo.accounts.permissions import may_reveal_ids
-from xiezuo.core.errors import NotFound
 from xiezuo.registry import selectors, services
 from xiezuo.registry.choices import Cause, HouseholdType, Status
 from xiezuo.web import exports
@@ -58,17 +55,10 @@ def household_export(request: HttpRequest) -> HttpResponseBase:
     return exports.households_xlsx(request=request, households=qs)
 
 
-def _household(request: HttpRequest, number: str) -> Any:
-    try:
-        return selectors.household_get(user=request.user, number=number)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-
-
 @login_required
 @require_GET
 def household_detail(request: HttpRequest, number: str) -> HttpResponse:
-    household = _household(request, number)
+    household = selectors.household_get(user=request.user, number=number)
     year = household.exit_year or timezone.localdate().year
     return render(
         request,
@@ -89,10 +79,7 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def member_reveal(request: HttpRequest, member_id: int) -> HttpResponse:
-    try:
-        member = selectors.member_get(user=request.user, member_id=member_id)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
+    member = selectors.member_get(user=request.user, member_id=member_id)
     try:
         full = services.member_reveal_id(member=member, user=request.user)
     except PermissionError as exc:

@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from xiezuo.accounts.scope import scope_for
-from xiezuo.core.errors import NotFound
 from xiezuo.regions import selectors
 from xiezuo.regions.codes import Level
 from xiezuo.regions.models import Region
@@ -79,17 +78,10 @@ def region_root(request: HttpRequest) -> HttpResponse:
     return redirect("web:region_detail", code=top.code)
 
 
-def _get_region(request: HttpRequest, code: str) -> selectors.ResolvedRegion:
-    try:
-        return selectors.region_get(user=request.user, code=code)
-    except NotFound as exc:
-        raise Http404(str(exc)) from exc
-
-
 @login_required
 @require_GET
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
-    resolved = _get_region(request, code)
+    resolved = selectors.region_get(user=request.user, code=code)
     if resolved.replaced:
         return redirect("web:region_detail", code=resolved.region.code)
     region = resolved.region
@@ -124,7 +116,7 @@ def region_search(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def region_export(request: HttpRequest, code: str) -> HttpResponse:
-    resolved = _get_region(request, code)
+    resolved = selectors.region_get(user=request.user, code=code)
     region = resolved.region
     children = selectors.region_children(user=request.user, region=region)
     return exports.regions_xlsx(request=request, region=region, children=children)
