@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from xiezuo.accounts.scope import scope_for
 from xiezuo.core.errors import NotFound
@@ -35,10 +35,22 @@ CONDITIONS = (
 )
 
 
-def exit_eligibility(household: Household, year: int) -> Eligibility:
-    """Exit needs income above the year's line and every 两不愁三保障 condition met."""
+def poverty_lines_in_force(years: set[int]) -> dict[int, Decimal | None]:
+    """poverty_line for several years with one query."""
+    table = list(PovertyLine.objects.order_by("year").values_list("year", "amount"))
+    return {y: next((amount for year, amount in reversed(table) if year <= y), None) for y in years}
+
+
+_UNSET: Any = object()
+
+
+def exit_eligibility(household: Household, year: int, *, line: Any = _UNSET) -> Eligibility:
+    """Exit needs income above the year's line and every 两不愁三保障 condition met.
+
+    `line` may be given when the caller already has the year's line (reports over many rows)."""
     reasons: list[str] = []
-    line = poverty_line(year)
+    if line is _UNSET:
+        line = poverty_line(year)
     income = household.per_capita_income
     if line is None:
         reasons.append(f"没有 {year} 年的扶贫标准")
@@ -78,9 +90,19 @@ def exited_not_meeting_rules(
     qs = household_list(user=user, filters={"status": Status.EXITED})
     if year is not None:
         qs = qs.filter(exit_year=year)
+    years = set(qs.order_by().values_list("exit_year", flat=True).distinct())
+    lines = poverty_lines_in_force({y or 0 for y in years})
+    # Only the failing households leave the database: a condition not met, no income, or an
+    # income not above its exit year's line (one term per year, a dozen at most).
+    failing = Q(per_capita_income__isnull=True) | Q(exit_year__isnull=True)
+    for name, _text in CONDITIONS:
+        failing |= Q(**{name: False})
+    for y, line in lines.items():
+        failing |= Q(exit_year=y) if line is None else Q(exit_year=y, per_capita_income__lte=line)
     out: list[tuple[Household, Eligibility]] = []
-    for household in qs.iterator(chunk_size=2000):
-        check = exit_eligibility(household, household.exit_year or 0)
+    for household in qs.filter(failing).iterator(chunk_size=2000):
+        exit_year = household.exit_year or 0
+        check = exit_eligibility(household, exit_year, line=lines.get(exit_year))
         if not check.eligible:
             out.append((household, check))
     return out
