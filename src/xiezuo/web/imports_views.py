@@ -94,9 +94,8 @@ def import_commit(request: HttpRequest, batch_id: str) -> HttpResponse:
     if batch.state != ImportBatch.State.PARSED or batch.rows_with_errors:
         messages.error(request, "该批次不能提交：请先修改文件中的问题后重新上传")
         return redirect("web:import_detail", batch_id=batch.pk)
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        state=ImportBatch.State.PARSED, message="已排队写入"
-    )
+    # The state is already "checked" (tested above); only the message tells the user it waits.
+    ImportBatch.objects.filter(pk=batch.pk).update(message="已排队写入")
     commit_batch_task.enqueue(str(batch.pk), request.user.pk)
     return redirect("web:import_detail", batch_id=batch.pk)
 
