@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "xiezuo.regions",
     "xiezuo.imports",
     "xiezuo.registry",
+    "xiezuo.pairing",
     "xiezuo.web",
     "xiezuo.api",
 ]

@@ -10,6 +10,8 @@ from typing import Any
 IMPORT_ROLES = ("reporter", "admin")
 STATUS_ROLES = ("reporter", "reviewer", "admin")
 REVEAL_ROLES = ("reviewer", "admin")  # may see a whole ID number (each look is audited)
+PAIRING_ROLES = ("reviewer", "admin")  # offices that set up pairings and accept proposals
+PLAN_ROLES = ("reporter", "reviewer", "admin")  # may write agreements, targets and tasks
 
 
 def _has_any(user: Any, roles: tuple[str, ...]) -> bool:
@@ -28,3 +30,11 @@ def may_change_status(user: Any) -> bool:
 
 def may_reveal_ids(user: Any) -> bool:
     return _has_any(user, REVEAL_ROLES)
+
+
+def may_manage_pairings(user: Any) -> bool:
+    return _has_any(user, PAIRING_ROLES)
+
+
+def may_plan(user: Any) -> bool:
+    return _has_any(user, PLAN_ROLES)

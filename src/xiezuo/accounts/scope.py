@@ -2,8 +2,8 @@
 
 A user sees its own region's subtree; for navigation it also sees the chain of regions above it
 (a county office reaches its county through its province and prefecture, without seeing their
-other children). National users and superusers see everything. Once pairings exist, the partner
-regions of the pairings the user's region belongs to join the subtree (see `_partner_prefixes`).
+other children). National users and superusers see everything. The partner regions of the
+active pairings in the user's subtree join what it sees (see `pairing.selectors.partner_codes`).
 
 Selectors, the admin, the API and exports all filter through `RegionScope`; nothing else writes a
 region filter of its own.
@@ -66,10 +66,12 @@ class RegionScope:
 NOTHING = RegionScope(everything=False)
 
 
-def _partner_prefixes(user: Any) -> tuple[str, ...]:
-    # Pairings (issue 4) add the partner regions of the user's pairings here; until the
-    # pairing app exists a user has no partners.
-    return ()
+def _partner_codes(region_code: str) -> list[str]:
+    # The pairing app owns the rule of who is whose partner; imported here, not at module
+    # level, because pairing itself reads scope.
+    from xiezuo.pairing.selectors import partner_codes
+
+    return partner_codes(region_code)
 
 
 def scope_for(user: Any) -> RegionScope:
@@ -81,5 +83,17 @@ def scope_for(user: Any) -> RegionScope:
     if region is None:
         return NOTHING
     own = region.prefix
-    path = frozenset(codes.ancestors(region.code))
-    return RegionScope(everything=False, prefixes=(own, *_partner_prefixes(user)), path=path)
+    partners = _partner_codes(region.code)
+    prefixes = _outermost([own, *(codes.prefix(c, codes.level_of(c)) for c in partners)])
+    # The partners' ancestors join the path so a user can browse down to them.
+    path = frozenset(a for c in (region.code, *partners) for a in codes.ancestors(c))
+    return RegionScope(everything=False, prefixes=prefixes, path=path - set(partners))
+
+
+def _outermost(prefixes: list[str]) -> tuple[str, ...]:
+    """Drop prefixes inside another one (a province partner covers its counties' pairs)."""
+    kept: list[str] = []
+    for pfx in sorted(set(prefixes), key=len):
+        if not any(pfx.startswith(k) for k in kept):
+            kept.append(pfx)
+    return tuple(sorted(kept))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
@@ -23,6 +24,7 @@ from xiezuo.regions.models import Region, RegionCodeChange
 
 DATA_DIR = PACKAGE_DIR / "regions" / "data"
 POVERTY_COUNTIES_CSV = DATA_DIR / "poverty_counties_832.csv"
+DEEP_POVERTY_CSV = DATA_DIR / "deep_poverty_areas.csv"
 CODE_CHANGES_CSV = DATA_DIR / "code_changes.csv"
 
 
@@ -180,12 +182,18 @@ def poverty_counties_load(*, actor: Any, path: Path = POVERTY_COUNTIES_CSV) -> i
     if problems:
         raise UserError(f"贫困县名单有 {len(problems)} 处错误，未写入任何数据", problems)
     Region.objects.filter(is_poverty_county=True).update(
-        is_poverty_county=False, poverty_exit_year=None
+        is_poverty_county=False, poverty_exit_year=None, is_deep_poverty=False
     )
     for year in sorted(set(years.values())):
         Region.objects.filter(code__in=[c for c, y in years.items() if y == year]).update(
             is_poverty_county=True, poverty_exit_year=year
         )
+    # The poverty counties of 三区三州 are the deep-poverty areas (see data/README.md).
+    deep = Q()
+    for _line, row in _read_csv(DEEP_POVERTY_CSV, ("code",)):
+        code = row["code"].strip()
+        deep |= Q(code__startswith=codes.prefix(code, codes.level_of(code)))
+    Region.objects.filter(deep, is_poverty_county=True).update(is_deep_poverty=True)
     audit_record(
         actor=actor,
         action=AuditEvent.Action.LOAD,

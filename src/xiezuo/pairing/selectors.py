@@ -1,0 +1,288 @@
+"""Reads of pairings, agreements, targets and tasks, always through the user's region scope."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from xiezuo.accounts.scope import RegionScope, scope_for
+from xiezuo.core.errors import NotFound
+from xiezuo.pairing import progress
+from xiezuo.pairing.choices import Status, TaskStatus
+from xiezuo.pairing.models import Agreement, Pairing, Proposal, Target, Task
+from xiezuo.regions import codes
+
+AT_RISK_DAYS = 14  # an open task due within two weeks is at risk
+
+
+def _subtree_q(field: str, code: str) -> Q:
+    pfx = codes.prefix(code, codes.level_of(code))
+    return Q(**{f"{field}__gte": pfx, f"{field}__lt": codes.prefix_upper_bound(pfx)})
+
+
+def partner_codes(region_code: str) -> list[str]:
+    """The regions paired with `region_code`'s subtree: for each active pairing with one side in
+    the subtree, the other side. A province office sees the partners of all its counties' pairs;
+    a county office only those of its own pairs (not its prefecture's partner as a whole)."""
+    rows = Pairing.objects.filter(status=Status.ACTIVE).filter(
+        _subtree_q("east_region_id", region_code) | _subtree_q("west_region_id", region_code)
+    )
+    pfx = codes.prefix(region_code, codes.level_of(region_code))
+    out: set[str] = set()
+    for east, west in rows.values_list("east_region_id", "west_region_id"):
+        if east is not None and east.startswith(pfx):
+            out.add(west)
+        elif east is not None:
+            out.add(east)
+    return sorted(out)
+
+
+def visible_q(scope: RegionScope) -> Q:
+    """Pairings with either side in a visible subtree."""
+    if scope.everything:
+        return Q()
+    return scope.data_q("east_region_id") | scope.data_q("west_region_id")
+
+
+def pairing_list(
+    *,
+    user: Any,
+    level: int | None = None,
+    kind: str = "",
+    status: str = "",
+    region: str = "",
+    text: str = "",
+) -> QuerySet[Pairing]:
+    qs = Pairing.objects.filter(visible_q(scope_for(user))).select_related(
+        "east_region", "east_org", "west_region", "parent"
+    )
+    if level:
+        qs = qs.filter(level=level)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if region and codes.is_well_formed(region):
+        qs = qs.filter(_subtree_q("east_region_id", region) | _subtree_q("west_region_id", region))
+    if text:
+        qs = qs.filter(
+            Q(east_region__name__contains=text)
+            | Q(west_region__name__contains=text)
+            | Q(east_org__name__contains=text)
+        )
+    return qs
+
+
+def pairing_get(*, user: Any, pk: int) -> Pairing:
+    found = (
+        Pairing.objects.filter(visible_q(scope_for(user)), pk=pk)
+        .select_related("east_region", "east_org", "west_region", "parent", "created_by")
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"没有编号为 {pk} 的结对，或您无权查看")
+    return found
+
+
+def pairing_children(pairing: Pairing) -> QuerySet[Pairing]:
+    return pairing.children.select_related("east_region", "east_org", "west_region")
+
+
+def containing_pairs(east_code: str, west_code: str, *, above_level: int) -> list[Pairing]:
+    """Active region pairs whose two sides contain the given ones, most specific first."""
+    found = [
+        p
+        for p in Pairing.objects.filter(
+            status=Status.ACTIVE,
+            east_region__isnull=False,
+            level__lt=above_level,
+            east_region_id__in=[east_code, *codes.ancestors(east_code)],
+            west_region_id__in=[west_code, *codes.ancestors(west_code)],
+        ).select_related("east_region", "west_region")
+    ]
+    found.sort(key=lambda p: (-p.level, -len(p.east_region_id or "")))
+    return found
+
+
+def agreements_of(pairing: Pairing) -> QuerySet[Agreement]:
+    return pairing.agreements.prefetch_related(
+        Prefetch(
+            "targets",
+            queryset=Target.objects.select_related("owner").prefetch_related(
+                Prefetch("tasks", queryset=Task.objects.select_related("owner"))
+            ),
+        )
+    )
+
+
+def agreement_get(*, user: Any, pk: int) -> Agreement:
+    found = (
+        Agreement.objects.filter(pk=pk)
+        .filter(_pairing_visible(user, "pairing__"))
+        .select_related("pairing", "pairing__east_region", "pairing__west_region")
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"没有编号为 {pk} 的协议，或您无权查看")
+    return found
+
+
+def target_get(*, user: Any, pk: int) -> Target:
+    found = (
+        Target.objects.filter(pk=pk)
+        .filter(_pairing_visible(user, "agreement__pairing__"))
+        .select_related("agreement", "agreement__pairing", "owner")
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"没有编号为 {pk} 的目标，或您无权查看")
+    return found
+
+
+def task_get(*, user: Any, pk: int) -> Task:
+    found = (
+        Task.objects.filter(pk=pk)
+        .filter(_pairing_visible(user, "target__agreement__pairing__"))
+        .select_related("target", "target__agreement__pairing", "owner")
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"没有编号为 {pk} 的任务，或您无权查看")
+    return found
+
+
+def _pairing_visible(user: Any, path: str) -> Q:
+    scope = scope_for(user)
+    if scope.everything:
+        return Q()
+    return scope.data_q(f"{path}east_region_id") | scope.data_q(f"{path}west_region_id")
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    actual: Decimal | None  # None: nothing recorded yet that measures this indicator
+    share: float | None  # actual / target
+    expected: float  # share of the target the schedule expects by today
+    state: str  # done / on_track / at_risk / overdue / unmeasured
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.share is None else round(self.share * 100)
+
+
+def target_progress(target: Target, *, today: datetime.date) -> TargetProgress:
+    actual = progress.measure(target)
+    start = datetime.date(target.agreement.year, 1, 1)
+    span = max((target.deadline - start).days, 1)
+    expected = min(max((today - start).days / span, 0.0), 1.0)
+    if actual is None:
+        return TargetProgress(None, None, expected, "unmeasured")
+    share = float(actual / target.value)
+    if share >= 1:
+        state = "done"
+    elif today > target.deadline:
+        state = "overdue"
+    elif share + 0.2 < expected:  # more than 20 points behind the calendar
+        state = "at_risk"
+    else:
+        state = "on_track"
+    return TargetProgress(actual, share, expected, state)
+
+
+@dataclass(frozen=True)
+class TaskAlerts:
+    overdue: list[Task]
+    at_risk: list[Task]
+
+
+def tasks_alerts(*, user: Any, today: datetime.date) -> TaskAlerts:
+    """The open tasks the user owns that are overdue or due soon: the home page's warning list."""
+    if not getattr(user, "is_authenticated", False):
+        return TaskAlerts([], [])
+    open_tasks = (
+        Task.objects.filter(owner=user)
+        .exclude(status=TaskStatus.DONE)
+        .filter(due__lte=today + datetime.timedelta(days=AT_RISK_DAYS))
+        .select_related(
+            "target",
+            "target__agreement",
+            "target__agreement__pairing__east_region",
+            "target__agreement__pairing__east_org",
+            "target__agreement__pairing__west_region",
+        )
+    )
+    tasks = list(open_tasks)
+    return TaskAlerts(
+        overdue=[t for t in tasks if t.due < today], at_risk=[t for t in tasks if t.due >= today]
+    )
+
+
+def task_state(task: Task, *, today: datetime.date) -> str:
+    if task.status == TaskStatus.DONE:
+        return "done"
+    if task.due < today:
+        return "overdue"
+    if (task.due - today).days <= AT_RISK_DAYS:
+        return "at_risk"
+    return "open"
+
+
+def network(*, user: Any, pairings: Iterable[Pairing] | None = None) -> dict[str, Any]:
+    """Nodes (units, grouped by province) and links (pairings) for the ECharts graph."""
+    rows = (
+        list(pairings)
+        if pairings is not None
+        else list(pairing_list(user=user, status=Status.ACTIVE).filter(level__lte=3))
+    )
+    from xiezuo.regions.models import Region
+
+    nodes: dict[str, dict[str, Any]] = {}
+    provinces: dict[str, str] = {}
+    for p in rows:
+        for key, name, side, code in (
+            (_east_key(p), p.east_name, "east", p.east_region_id or ""),
+            (p.west_region_id, p.west_region.name, "west", p.west_region_id),
+        ):
+            node = nodes.setdefault(
+                key, {"id": key, "name": name, "side": side, "province": code[:2], "degree": 0}
+            )
+            node["degree"] += 1
+            if code:
+                provinces.setdefault(code[:2], "")
+    names = dict(
+        Region.objects.filter(code__in=[p + "0000" for p in provinces]).values_list("code", "name")
+    )
+    categories = sorted(provinces)
+    for node in nodes.values():
+        node["category"] = (
+            categories.index(node["province"]) if node["province"] in provinces else len(categories)
+        )
+    return {
+        "categories": [names.get(p + "0000", p) for p in categories] + ["中央单位与企业"],
+        "nodes": list(nodes.values()),
+        "links": [
+            {"source": _east_key(p), "target": p.west_region_id, "id": p.pk, "level": p.level}
+            for p in rows
+        ],
+    }
+
+
+def _east_key(p: Pairing) -> str:
+    return p.east_region_id or f"org:{p.east_org_id}"
+
+
+def proposal_list(*, user: Any) -> QuerySet[Proposal]:
+    qs = Proposal.objects.select_related("created_by", "decided_by")
+    return qs if scope_for(user).everything else qs.filter(created_by=user)
+
+
+def proposal_get(*, user: Any, pk: int) -> Proposal:
+    found = proposal_list(user=user).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"没有编号为 {pk} 的结对方案，或您无权查看")
+    return found
