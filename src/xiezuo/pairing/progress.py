@@ -40,18 +40,16 @@ def _pairs_below(target: Target, levels: tuple[int, ...]) -> Decimal:
     from xiezuo.regions import codes
 
     pairing = target.agreement.pairing
-    west = pairing.west_region_id
     q = Pairing.objects.filter(
         status=Status.ACTIVE,
         level__in=levels,
         start_year__lte=target.agreement.year,
-        west_region_id__startswith=codes.prefix(west, codes.level_of(west)),
-    )
+    ).filter(codes.subtree_q("west_region_id", pairing.west_region_id))
     if pairing.east_region_id:
         east = pairing.east_region_id
         q = q.filter(
-            east_region_id__startswith=codes.prefix(east, codes.level_of(east))
-        ) | q.filter(east_org__region_id__startswith=codes.prefix(east, codes.level_of(east)))
+            codes.subtree_q("east_region_id", east) | codes.subtree_q("east_org__region_id", east)
+        )
     else:
         q = q.filter(east_org_id=pairing.east_org_id)
     return Decimal(q.exclude(pk=pairing.pk).count())

@@ -20,17 +20,13 @@ from xiezuo.regions import codes
 AT_RISK_DAYS = 14  # an open task due within two weeks is at risk
 
 
-def _subtree_q(field: str, code: str) -> Q:
-    pfx = codes.prefix(code, codes.level_of(code))
-    return Q(**{f"{field}__gte": pfx, f"{field}__lt": codes.prefix_upper_bound(pfx)})
-
-
 def partner_codes(region_code: str) -> list[str]:
     """The regions paired with `region_code`'s subtree: for each active pairing with one side in
     the subtree, the other side. A province office sees the partners of all its counties' pairs;
     a county office only those of its own pairs (not its prefecture's partner as a whole)."""
     rows = Pairing.objects.filter(status=Status.ACTIVE).filter(
-        _subtree_q("east_region_id", region_code) | _subtree_q("west_region_id", region_code)
+        codes.subtree_q("east_region_id", region_code)
+        | codes.subtree_q("west_region_id", region_code)
     )
     pfx = codes.prefix(region_code, codes.level_of(region_code))
     out: set[str] = set()
@@ -68,7 +64,9 @@ def pairing_list(
     if status:
         qs = qs.filter(status=status)
     if region and codes.is_well_formed(region):
-        qs = qs.filter(_subtree_q("east_region_id", region) | _subtree_q("west_region_id", region))
+        qs = qs.filter(
+            codes.subtree_q("east_region_id", region) | codes.subtree_q("west_region_id", region)
+        )
     if text:
         qs = qs.filter(
             Q(east_region__name__contains=text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -92,3 +93,9 @@ def ancestors(code: str) -> list[str]:
         out.append(current)
         current = parent_code(current)
     return out
+
+
+def subtree_q(field: str, code: str) -> Q:
+    """Rows whose region code (in `field`) lies in `code`'s subtree: a range on the index."""
+    pfx = prefix(code, level_of(code))
+    return Q(**{f"{field}__gte": pfx, f"{field}__lt": prefix_upper_bound(pfx)})
