@@ -6,6 +6,7 @@ all come through these functions, so a file is handled the same way whichever do
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from django.db import transaction
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
 from xiezuo.core.errors import UserError
+from xiezuo.imports import tabular
 from xiezuo.imports.models import ImportBatch
+from xiezuo.imports.tabular import TableKind
 
 Progress = Callable[[int, str], None]
 
@@ -30,12 +33,27 @@ class Importer:
     commit: Callable[..., ImportBatch]
 
 
+def _tabular(spec: TableKind) -> Importer:
+    return Importer(
+        spec.label,
+        functools.partial(tabular.parse, spec),
+        functools.partial(tabular.commit, spec),
+    )
+
+
 def _importers() -> dict[str, Importer]:
+    from xiezuo.pairing import importing as pairing
     from xiezuo.registry import importing as registry
 
     return {
-        registry.KIND: Importer("建档立卡户与成员", registry.parse_batch, registry.commit_batch)
+        registry.KIND: Importer("建档立卡户与成员", registry.parse_batch, registry.commit_batch),
+        pairing.PAIRINGS: _tabular(pairing.PAIRINGS_KIND),
+        pairing.AGREEMENTS: _tabular(pairing.AGREEMENTS_KIND),
     }
+
+
+def importer_choices() -> list[tuple[str, str]]:
+    return [(kind, imp.label) for kind, imp in _importers().items()]
 
 
 def importer(kind: str) -> Importer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 from urllib.parse import quote
 
@@ -10,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from xiezuo.core.errors import UserError
+from xiezuo.imports import tabular
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -99,7 +101,24 @@ def registry_template() -> tuple[str, bytes]:
     return "建档立卡导入模板.xlsx", buffer.getvalue()
 
 
-TEMPLATES = {"registry": registry_template}
+def _tabular_template(kind: str) -> Callable[[], tuple[str, bytes]]:
+    def make() -> tuple[str, bytes]:
+        from xiezuo.pairing import importing as pairing
+
+        spec = {
+            pairing.PAIRINGS: pairing.PAIRINGS_KIND,
+            pairing.AGREEMENTS: pairing.AGREEMENTS_KIND,
+        }[kind]
+        return f"{spec.label}导入模板.xlsx", tabular.template(spec)
+
+    return make
+
+
+TEMPLATES = {
+    "registry": registry_template,
+    "pairings": _tabular_template("pairings"),
+    "agreements": _tabular_template("agreements"),
+}
 
 
 def template_response(kind: str) -> HttpResponse:

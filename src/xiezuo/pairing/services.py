@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -194,6 +195,76 @@ def _may_create(actor: Any, east_region: Region | None, west: Region, level: int
         raise _deny("结对的任何一方都不在您所在地区，不能登记")
 
 
+@dataclass
+class PairingDraft:
+    """A pairing before it is saved: what the form, the API or one import row asks for."""
+
+    west: Region
+    start_year: int
+    east_region: Region | None = None
+    east_org: Organisation | None = None
+    kind: str = Kind.EAST_WEST
+    end_year: int | None = None
+    parent: Pairing | None = None
+    outside_parent_reason: str = ""
+    source: str = ""
+    level: int = field(default=0, init=False)
+
+
+def pairing_check(*, actor: Any, draft: PairingDraft) -> PairingDraft:
+    """Every rule of a new pairing; fills in its level and parent, or raises a UserError whose
+    problems name the field they concern. Writes nothing."""
+    draft.level = _level_for(draft.west, draft.east_org)
+    _may_create(actor, draft.east_region, draft.west, draft.level)
+    problems = _check_helper(draft.east_region, draft.east_org, draft.west, draft.level)
+    if draft.kind not in Kind.values:
+        problems.append(Problem(f"未知的结对类型“{draft.kind}”", "结对类型"))
+    problems += _check_years(draft.start_year, draft.end_year)
+    if not problems:
+        existing = _duplicate(draft.kind, draft.east_region, draft.east_org, draft.west)
+        if existing is not None:
+            problems.append(
+                Problem(
+                    f"已有在结对的相同结对（编号 {existing.pk}：{existing}，"
+                    f"自 {existing.start_year} 年）",
+                    "受帮扶方",
+                )
+            )
+    if not problems:
+        draft.parent, found = _check_parent(
+            draft.east_region, draft.west, draft.level, draft.parent, draft.outside_parent_reason
+        )
+        problems += found
+    if problems:
+        raise UserError("结对未登记：" + problems[0].message, problems)
+    return draft
+
+
+@transaction.atomic
+def pairing_save(*, actor: Any, draft: PairingDraft) -> Pairing:
+    """Save a draft that `pairing_check` passed (the import checks all rows first)."""
+    pairing = Pairing.objects.create(
+        kind=draft.kind,
+        level=draft.level,
+        east_region=draft.east_region,
+        east_org=draft.east_org,
+        west_region=draft.west,
+        parent=draft.parent,
+        outside_parent_reason=draft.outside_parent_reason.strip(),
+        start_year=draft.start_year,
+        end_year=draft.end_year,
+        status=(
+            Status.ENDED
+            if draft.end_year and draft.end_year < timezone.localdate().year
+            else Status.ACTIVE
+        ),
+        source=draft.source[:200],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=pairing, after=snapshot(pairing))
+    return pairing
+
+
 @transaction.atomic
 def pairing_create(
     *,
@@ -208,44 +279,42 @@ def pairing_create(
     outside_parent_reason: str = "",
     source: str = "",
 ) -> Pairing:
-    """Register a pairing after checking every rule; the problems name the field they concern."""
-    level = _level_for(west, east_org)
-    _may_create(actor, east_region, west, level)
-    problems = _check_helper(east_region, east_org, west, level)
-    if kind not in Kind.values:
-        problems.append(Problem(f"未知的结对类型“{kind}”", "类型"))
-    problems += _check_years(start_year, end_year)
-    if not problems:
-        existing = _duplicate(kind, east_region, east_org, west)
-        if existing is not None:
-            problems.append(
-                Problem(
-                    f"已有在结对的相同结对（编号 {existing.pk}：{existing}，"
-                    f"自 {existing.start_year} 年）",
-                    "受帮扶方",
-                )
-            )
-    if not problems:
-        parent, found = _check_parent(east_region, west, level, parent, outside_parent_reason)
-        problems += found
-    if problems:
-        raise UserError("结对未登记：" + problems[0].message, problems)
-    pairing = Pairing.objects.create(
-        kind=kind,
-        level=level,
+    """Register a pairing after checking every rule."""
+    draft = PairingDraft(
+        west=west,
+        start_year=start_year,
         east_region=east_region,
         east_org=east_org,
-        west_region=west,
-        parent=parent,
-        outside_parent_reason=outside_parent_reason.strip(),
-        start_year=start_year,
+        kind=kind,
         end_year=end_year,
-        status=Status.ENDED if end_year and end_year < timezone.localdate().year else Status.ACTIVE,
-        source=source[:200],
-        created_by=actor if getattr(actor, "pk", None) else None,
+        parent=parent,
+        outside_parent_reason=outside_parent_reason,
+        source=source,
     )
-    audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=pairing, after=snapshot(pairing))
-    return pairing
+    return pairing_save(actor=actor, draft=pairing_check(actor=actor, draft=draft))
+
+
+@transaction.atomic
+def pairing_update(
+    *, actor: Any, pairing: Pairing, end_year: int | None, outside_parent_reason: str = ""
+) -> bool:
+    """Change a pairing's planned end year and its reason; returns whether anything changed."""
+    if actor is not None and not may_manage_pairings(actor):
+        raise _deny("只有协作办的审核人或管理员可以修改结对")
+    _require_side(actor, pairing, what="修改它")
+    problems = _check_years(pairing.start_year, end_year)
+    if problems:
+        raise UserError("结对未修改：" + problems[0].message, problems)
+    before = snapshot(pairing)
+    pairing.end_year = end_year
+    if outside_parent_reason.strip():
+        pairing.outside_parent_reason = outside_parent_reason.strip()
+    b, a = changed(before, snapshot(pairing))
+    if not a:
+        return False
+    pairing.save(update_fields=["end_year", "outside_parent_reason"])
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=pairing, before=b, after=a)
+    return True
 
 
 @transaction.atomic
@@ -329,7 +398,7 @@ def pairs_2016_load(*, actor: Any, path: Path = PAIRS_2016_CSV) -> int:
 # ---------------------------------------------------------------- agreements, targets, tasks
 
 
-def _require_plan(actor: Any, pairing: Pairing, what: str) -> None:
+def require_plan(actor: Any, pairing: Pairing, what: str) -> None:
     if actor is None:
         return
     if not may_plan(actor):
@@ -346,7 +415,7 @@ def agreement_create(
     signed_on: datetime.date | None = None,
     note: str = "",
 ) -> Agreement:
-    _require_plan(actor, pairing, "签订协议")
+    require_plan(actor, pairing, "签订协议")
     problems = []
     last = pairing.end_year or YEARS[1]
     if not pairing.start_year <= year <= last:
@@ -424,7 +493,7 @@ def target_set(
     owner: Any = None,
 ) -> Target:
     """Create or update the agreement's target for one indicator (one target per indicator)."""
-    _require_plan(actor, agreement.pairing, "设定目标")
+    require_plan(actor, agreement.pairing, "设定目标")
     problems = check_target(agreement, indicator, value, deadline)
     if not responsible_unit.strip():
         problems.append(Problem("须填写责任单位", "责任单位"))
@@ -473,7 +542,7 @@ def target_schedule(
     """Schedule back from the deadline (倒排工期): a work plan first, then milestones that reach
     each share of the target at equal steps ending on the deadline. Open tasks of an earlier
     schedule are replaced; finished ones stay as the record of what was done."""
-    _require_plan(actor, target.agreement.pairing, "安排任务")
+    require_plan(actor, target.agreement.pairing, "安排任务")
     start = target.agreement.signed_on or datetime.date(target.agreement.year, 1, 1)
     span = (target.deadline - start).days
     if span < len(shares):
@@ -523,7 +592,7 @@ def target_schedule(
 def task_create(
     *, actor: Any, target: Target, title: str, due: datetime.date, owner: Any = None
 ) -> Task:
-    _require_plan(actor, target.agreement.pairing, "安排任务")
+    require_plan(actor, target.agreement.pairing, "安排任务")
     problems = []
     if not title.strip():
         problems.append(Problem("须填写任务内容", "任务"))
@@ -542,7 +611,7 @@ def task_set_status(*, actor: Any, task: Task, status: str) -> Task:
     if status not in TaskStatus.values:
         raise UserError(f"未知的任务状态“{status}”", [Problem(f"未知的任务状态“{status}”", "状态")])
     if actor is not None and task.owner_id != getattr(actor, "pk", None):
-        _require_plan(actor, task.target.agreement.pairing, "更新任务")
+        require_plan(actor, task.target.agreement.pairing, "更新任务")
     before = snapshot(task)
     task.status = status
     task.done_on = timezone.localdate() if status == TaskStatus.DONE else None

@@ -17,7 +17,7 @@ from xiezuo.imports.tasks import commit_batch_task, parse_batch_task
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("registry", "建档立卡户与成员")], label="数据类型")
+    kind = forms.ChoiceField(choices=services.importer_choices, label="数据类型")
     file = forms.FileField(label="文件（.xlsx / .xls / .csv）")
 
 

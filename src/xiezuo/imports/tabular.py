@@ -1,0 +1,271 @@
+"""The staged import for tables of modest size (pairings, agreements, cooperation records).
+
+A kind declares its columns and two functions: `check` turns one row into a prepared value (or
+raises RowError naming the column), `write` saves all prepared rows. Checking stores every issue
+with its row and column; committing checks the stored file again and writes everything in one
+transaction — so a commit never writes a row the preview did not show as clean, and a failure
+leaves nothing behind. The registry has its own set-based path for millions of rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from xiezuo.audit.models import AuditEvent
+from xiezuo.audit.services import audit_record
+from xiezuo.core.errors import UserError
+from xiezuo.imports.models import ImportBatch, ImportIssue
+from xiezuo.imports.readers import clean_text, open_table
+
+Progress = Callable[[int, str], None]
+PREVIEW_ROWS = 20
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    required: bool = True
+    synonyms: tuple[str, ...] = ()
+    note: str = ""  # what goes in it, for the template's 说明 sheet
+    example: str = ""
+
+
+class RowError(Exception):
+    """One row is wrong in one column; the message says why, in words the user can act on."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+@dataclass
+class Context:
+    """What checking one file carries from row to row: the user, and natural keys seen."""
+
+    user: Any
+    seen: dict[Any, int] = field(default_factory=dict)
+
+    def once(self, key: Any, column: str, what: str, row: int) -> None:
+        first = self.seen.setdefault(key, row)
+        if first != row:
+            raise RowError(column, f"{what}与第 {first} 行重复")
+
+
+@dataclass(frozen=True)
+class TableKind:
+    kind: str
+    label: str
+    columns: tuple[Column, ...]
+    check: Callable[[dict[str, str], Context, int], Any]
+    write: Callable[[list[Any], Any], dict[str, int]]
+    notes: str = ""
+
+    def headers(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for col in self.columns:
+            for name in (col.label, *col.synonyms):
+                out[name] = col.key
+        return out
+
+
+def _set(batch: ImportBatch, **fields: Any) -> ImportBatch:
+    for name, value in fields.items():
+        setattr(batch, name, value)
+    if fields.get("state") in (ImportBatch.State.COMMITTED, ImportBatch.State.FAILED):
+        fields["finished_at"] = batch.finished_at = timezone.now()
+    ImportBatch.objects.filter(pk=batch.pk).update(**fields)
+    return batch
+
+
+def _rows(spec: TableKind, batch: ImportBatch) -> tuple[int, Iterator[tuple[int, dict[str, str]]]]:
+    headers = spec.headers()
+    table = open_table(
+        Path(batch.stored_path), known_headers=set(headers), original_name=batch.filename
+    )
+    index: dict[str, int] = {}
+    for i, name in enumerate(table.headers):
+        key = headers.get(name)
+        if key and key not in index:
+            index[key] = i
+    missing = [c.label for c in spec.columns if c.required and c.key not in index]
+    if missing:
+        raise UserError(f"缺少必需的列：{'、'.join(missing)}（表头在第 {table.header_row} 行）")
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        for number, cells in table.rows:
+            yield (
+                number,
+                {key: clean_text(cells[i]) if i < len(cells) else "" for key, i in index.items()},
+            )
+
+    return table.header_row, rows()
+
+
+def _check_all(
+    spec: TableKind, batch: ImportBatch, user: Any
+) -> tuple[int, list[Any], list[ImportIssue], list[dict[str, str]]]:
+    labels = {c.key: c.label for c in spec.columns}
+    header_row, rows = _rows(spec, batch)
+    ctx = Context(user=user)
+    prepared: list[Any] = []
+    issues: list[ImportIssue] = []
+    preview: list[dict[str, str]] = []
+    count = 0
+    for number, row in rows:
+        count += 1
+        try:
+            prepared.append(spec.check(row, ctx, number))
+        except RowError as exc:
+            issues.append(
+                ImportIssue(
+                    batch=batch,
+                    row=number,
+                    column=labels.get(exc.column, exc.column)[:50],
+                    message=exc.message[:300],
+                )
+            )
+        except UserError as exc:
+            where = exc.problems[0].where if exc.problems else ""
+            issues.append(
+                ImportIssue(batch=batch, row=number, column=where[:50], message=exc.summary[:300])
+            )
+        if len(preview) < PREVIEW_ROWS:
+            preview.append({labels[k]: v for k, v in row.items() if v})
+    if count == 0:
+        issues.append(ImportIssue(batch=batch, row=header_row, message="表头以下没有数据"))
+    return count, prepared, issues, preview
+
+
+def parse(
+    spec: TableKind, batch: ImportBatch, *, user: Any, progress: Progress | None
+) -> ImportBatch:
+    _set(batch, state=ImportBatch.State.PARSING, progress=0, message="正在检查")
+    ImportIssue.objects.filter(batch=batch).delete()
+    try:
+        count, _prepared, issues, preview = _check_all(spec, batch, user)
+    except UserError as exc:
+        ImportIssue.objects.create(batch=batch, row=0, column="", message=str(exc)[:300])
+        return _set(batch, state=ImportBatch.State.FAILED, message=str(exc), rows_with_errors=1)
+    ImportIssue.objects.bulk_create(issues)
+    errors = len(issues)
+    return _set(
+        batch,
+        state=ImportBatch.State.PARSED,
+        rows_read=count,
+        rows_with_errors=errors,
+        progress=100,
+        summary={"rows": count, "preview": preview},
+        message=f"共 {count} 行，{errors} 处问题" if errors else f"共 {count} 行，检查通过",
+    )
+
+
+def commit(spec: TableKind, batch: ImportBatch, *, actor: Any) -> ImportBatch:
+    if batch.state != ImportBatch.State.PARSED:
+        raise UserError(f"该批次状态为“{batch.get_state_display()}”，只有检查完成的批次可以提交")
+    if batch.rows_with_errors:
+        raise UserError(f"该批次有 {batch.rows_with_errors} 处问题：请修改文件后重新上传")
+    _set(batch, state=ImportBatch.State.COMMITTING, progress=0, message="正在写入")
+    try:
+        with transaction.atomic():
+            # Checked again inside the transaction: what changed since the preview (a pairing
+            # made meanwhile, say) is caught here rather than written twice.
+            _count, prepared, issues, _preview = _check_all(spec, batch, actor)
+            if issues:
+                first = issues[0]
+                raise UserError(
+                    f"提交前复核发现 {len(issues)} 处问题（第 {first.row} 行 {first.column}："
+                    f"{first.message}），未写入任何数据"
+                )
+            counts = spec.write(prepared, actor)
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.LOAD,
+                obj=batch,
+                object_repr=f"{spec.label}导入 {batch.filename}"[:200],
+                after=counts,
+            )
+    except UserError as exc:
+        _set(batch, state=ImportBatch.State.PARSED, message=str(exc))
+        raise
+    except Exception as exc:
+        _set(batch, state=ImportBatch.State.PARSED, message=f"写入失败，未做任何修改：{exc}")
+        raise
+    done = "，".join(f"{k} {v}" for k, v in counts.items())
+    return _set(
+        batch,
+        state=ImportBatch.State.COMMITTED,
+        progress=100,
+        summary={**batch.summary, "written": counts},
+        message=f"已写入：{done}",
+    )
+
+
+def template(spec: TableKind, *, examples: list[dict[str, str]] | None = None) -> bytes:
+    """The header row (required columns shaded), example rows, and a sheet on each column."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = spec.label[:30]
+    sheet.append([c.label for c in spec.columns])
+    for cell, col in zip(sheet[1], spec.columns, strict=True):
+        cell.font = Font(bold=True)
+        if col.required:
+            cell.fill = PatternFill("solid", fgColor="FFE699")
+    for example in examples or [{c.key: c.example for c in spec.columns}]:
+        sheet.append([example.get(c.key, "") for c in spec.columns])
+    for i, col in enumerate(spec.columns, start=1):
+        letter = get_column_letter(i)
+        sheet.column_dimensions[letter].width = max(12, 2 * len(col.label) + 4)
+        for row in range(2, 200):
+            sheet[f"{letter}{row}"].number_format = "@"  # codes stay text, no lost zeros
+    notes = book.create_sheet("说明")
+    notes.append(["列", "必填", "说明"])
+    for cell in notes[1]:
+        cell.font = Font(bold=True)
+    for col in spec.columns:
+        names = "、".join((col.label, *col.synonyms))
+        notes.append([names, "必填" if col.required else "选填", col.note])
+    if spec.notes:
+        notes.append([])
+        notes.append(["说明", "", spec.notes])
+    notes.column_dimensions["A"].width = 24
+    notes.column_dimensions["C"].width = 80
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+
+
+def parse_date(text: str, column: str) -> datetime.date:
+    """A date as offices write it: 2019-12-31, 2019/12/31, 2019年12月31日, or an Excel date."""
+    raw = text.strip()
+    if raw[:10].count("-") == 2 and raw[10:].strip() in ("", "00:00:00"):
+        raw = raw[:10]
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise RowError(column, f"“{text}”不是日期（例如 2019-12-31）")
+
+
+def parse_year(text: str, column: str) -> int:
+    raw = text.strip().removesuffix("年")
+    if not (raw.isascii() and raw.isdigit() and len(raw) == 4):
+        raise RowError(column, f"“{text}”不是四位年份")
+    return int(raw)
