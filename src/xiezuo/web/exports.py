@@ -136,3 +136,52 @@ def households_xlsx(*, request: HttpRequest, households: Any) -> HttpResponseBas
         summary=f"exported {min(count, EXPORT_LIMIT)} households",
     )
     return FileResponse(handle, as_attachment=True, filename="贫困户名单.xlsx", content_type=XLSX)
+
+
+def pairings_xlsx(*, request: HttpRequest, pairings: Any) -> HttpResponse:
+    """The filtered pairings in the import's layout, so an edited export imports back; the
+    number, level, status and parent columns are for reading and are not imported."""
+    from xiezuo.pairing.importing import PAIRING_COLUMNS
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "结对关系"
+    sheet.append([c.label for c in PAIRING_COLUMNS] + ["结对编号", "层级", "状态", "上级结对"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    count = 0
+    for p in pairings.select_related("east_org", "parent__east_region", "parent__west_region"):
+        count += 1
+        org = p.east_org
+        sheet.append(
+            [
+                p.east_region_id or (org.region_id if org else "") or "",
+                p.east_name,
+                org.get_kind_display() if org else "",
+                p.west_region_id,
+                p.west_region.name,
+                p.get_kind_display(),
+                str(p.start_year),
+                str(p.end_year or ""),
+                p.outside_parent_reason,
+                p.pk,
+                p.get_level_display(),
+                p.get_status_display(),
+                str(p.parent) if p.parent else "",
+            ]
+        )
+    for letter, width in zip("ABCDE", (14, 24, 12, 14, 24), strict=True):
+        sheet.column_dimensions[letter].width = width
+    buffer = BytesIO()
+    book.save(buffer)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        object_type="pairing.pairing",
+        object_repr="结对关系",
+        summary=f"exported {count} pairings",
+    )
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('结对关系.xlsx')}"
+    return response

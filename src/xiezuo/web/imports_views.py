@@ -24,7 +24,9 @@ class UploadForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(
+        request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")}
+    )
     if request.method == "POST":
         if not may_import(request.user):
             return HttpResponseForbidden("您的角色不能导入数据")
@@ -49,6 +51,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "batches": selectors.batch_list(user=request.user)[:50],
             "may_import": may_import(request.user),
+            "kinds": services.importer_choices(),
         },
     )
 

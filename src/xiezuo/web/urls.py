@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from xiezuo.web import imports_views, registry_views, views
+from xiezuo.web import imports_views, pairing_views, registry_views, views
 
 app_name = "web"
 
@@ -28,6 +28,11 @@ urlpatterns = [
         registry_views.member_reveal,
         name="member_reveal",
     ),
+    path("pairings/", pairing_views.pairing_list, name="pairing_list"),
+    path("pairings/network.json", pairing_views.pairing_network, name="pairing_network"),
+    path("pairings/export.xlsx", pairing_views.pairing_export, name="pairing_export"),
+    path("pairings/<int:pk>/", pairing_views.pairing_detail, name="pairing_detail"),
+    path("pairings/tasks/<int:pk>/status/", pairing_views.task_status, name="task_status"),
     path("imports/", imports_views.import_list, name="import_list"),
     path("imports/template/<str:kind>.xlsx", imports_views.import_template, name="import_template"),
     path("imports/<str:batch_id>/", imports_views.import_detail, name="import_detail"),

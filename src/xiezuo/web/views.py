@@ -8,9 +8,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from xiezuo.accounts.scope import scope_for
+from xiezuo.pairing.selectors import tasks_alerts
 from xiezuo.regions import selectors
 from xiezuo.regions.codes import Level
 from xiezuo.regions.models import Region
@@ -44,6 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "exits": exits,
         "exit_years": list(exits.keys()),
         "exit_counts": list(exits.values()),
+        "alerts": tasks_alerts(user=user, today=timezone.localdate()),
     }
     return render(request, "web/home.html", context)
 
