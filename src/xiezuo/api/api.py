@@ -16,7 +16,7 @@ from ninja.renderers import JSONRenderer
 
 from xiezuo.api.auth import AUTH
 from xiezuo.api.schemas import ErrorOut, RegionChildOut, RegionDetailOut, RegionOut
-from xiezuo.core.errors import NotFound, UserError
+from xiezuo.core.errors import Forbidden, NotFound, UserError
 from xiezuo.regions import selectors
 from xiezuo.regions.models import Region
 
@@ -42,6 +42,11 @@ api = NinjaAPI(
 @api.exception_handler(NotFound)
 def _not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
     return api.create_response(request, {"detail": exc.summary, "problems": []}, status=404)
+
+
+@api.exception_handler(Forbidden)
+def _forbidden(request: HttpRequest, exc: Forbidden) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.summary, "problems": []}, status=403)
 
 
 @api.exception_handler(UserError)
@@ -155,6 +160,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 # The registry and import endpoints live in their own module, mounted under the same API (and so
 # under its authentication and error handlers).
+from xiezuo.api.pairing import router as pairing_router  # noqa: E402
 from xiezuo.api.registry import router as registry_router  # noqa: E402
 
 api.add_router("/", registry_router)
+api.add_router("/", pairing_router)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +23,14 @@ from ninja.files import UploadedFile
 from ninja.responses import Status as Reply
 
 from xiezuo.accounts.permissions import may_change_status, may_import
-from xiezuo.api.schemas import ErrorOut
+from xiezuo.api.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    ChoiceOut,
+    Paging,
+    RegionPrefix,
+)
+from xiezuo.api.schemas import choice as _choice
 from xiezuo.core.errors import NotFound, UserError
 from xiezuo.imports import selectors as import_selectors
 from xiezuo.imports import services as import_services
@@ -47,8 +54,6 @@ from xiezuo.registry.models import Household, HouseholdIncome, Member, StatusCha
 
 router = Router()
 
-ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
-WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, **ERRORS}
 
 ISSUES_SHOWN = 200
 
@@ -59,24 +64,6 @@ def _require(allowed: bool, message: str) -> None:
 
 
 # --- schemas -----------------------------------------------------------------------------------
-
-
-class ChoiceOut(Schema):
-    code: str
-    label: str
-
-
-def _choice(choices: Any, value: str) -> dict[str, str]:
-    labels = dict(choices.choices)
-    return {"code": value, "label": str(labels.get(value, value))}
-
-
-class Paging(Schema):
-    page: int = Field(1, ge=1)
-    page_size: int = Field(50, ge=1, le=200)
-
-
-RegionPrefix = Annotated[str, Field(pattern=r"^\d{2,12}$", description="区划代码（前缀）")]
 
 
 class HouseholdFilters(Paging):

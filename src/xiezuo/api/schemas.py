@@ -1,11 +1,36 @@
 from __future__ import annotations
 
-from ninja import Schema
+from typing import Annotated, Any
+
+from ninja import Field, Schema
 
 
 class ErrorOut(Schema):
     detail: str
     problems: list[str] = []
+
+
+ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, **ERRORS}
+
+
+class ChoiceOut(Schema):
+    code: str
+    label: str
+
+
+def choice(choices: Any, value: str) -> dict[str, str]:
+    """A coded value with its label, as every API answer shows code lists."""
+    labels = dict(choices.choices)
+    return {"code": value, "label": str(labels.get(value, value))}
+
+
+class Paging(Schema):
+    page: int = Field(1, ge=1)
+    page_size: int = Field(50, ge=1, le=200)
+
+
+RegionPrefix = Annotated[str, Field(pattern=r"^\d{2,12}$", description="区划代码（前缀）")]
 
 
 class RegionOut(Schema):

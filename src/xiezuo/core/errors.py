@@ -41,3 +41,7 @@ class UserError(Exception):
 class NotFound(UserError):
     """The thing asked for does not exist, or is outside what the user may see (same message:
     a user must not learn that an out-of-scope record exists)."""
+
+
+class Forbidden(UserError):
+    """The user may not do this (role or region); pages and the API answer 403."""

@@ -18,7 +18,7 @@ from xiezuo.accounts.permissions import may_manage_pairings, may_plan
 from xiezuo.accounts.scope import scope_for
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
-from xiezuo.core.errors import Problem, UserError
+from xiezuo.core.errors import Forbidden, Problem, UserError
 from xiezuo.pairing import selectors
 from xiezuo.pairing.choices import (
     HELPING_PROVINCES,
@@ -42,8 +42,8 @@ SOURCE_2016 = "2016 年东西部扶贫协作结对关系（《关于进一步加
 YEARS = (2000, 2100)
 
 
-def _deny(message: str) -> UserError:
-    return UserError(message, [Problem(message, "权限")])
+def _deny(message: str) -> Forbidden:
+    return Forbidden(message, [Problem(message, "权限")])
 
 
 def _own_prefix(actor: Any) -> str | None:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xiezuo.accounts.models import User
 from xiezuo.accounts.permissions import may_import, may_manage_pairings, may_plan
-from xiezuo.core.errors import UserError
+from xiezuo.core.errors import Forbidden, UserError
 from xiezuo.pairing import selectors, services
 from xiezuo.pairing.choices import Indicator, Kind, Level, Status, TaskStatus
 from xiezuo.pairing.models import Pairing
@@ -304,7 +304,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, task=task, status=request.POST.get("status", "")
         )
     except UserError as exc:
-        return HttpResponse(str(exc), status=403 if "不能" in str(exc) else 400)
+        return HttpResponse(exc.summary, status=403 if isinstance(exc, Forbidden) else 400)
     if request.headers.get("HX-Request"):
         return render(
             request,

@@ -1,0 +1,401 @@
+"""Pairings, yearly agreements, targets and tasks over the API.
+
+Reads go through `pairing.selectors` (region scope: a pairing with neither side in the user's
+scope is a 404); writes through `pairing.services`, which check roles and rules exactly as for
+the pages and the Excel import. Permission refusals are 403, rule violations 400 with the
+field named in `problems`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status as Reply
+
+from xiezuo.accounts.models import User
+from xiezuo.api.schemas import ERRORS, WRITE_ERRORS, ChoiceOut, Paging, RegionPrefix
+from xiezuo.api.schemas import choice as _choice
+from xiezuo.core.errors import Problem, UserError
+from xiezuo.pairing import selectors, services
+from xiezuo.pairing.choices import Indicator, Kind, Level, Status, TaskStatus
+from xiezuo.pairing.models import Agreement, Organisation, Pairing, Target, Task
+from xiezuo.regions.models import Region
+
+router = Router(tags=["pairing"])
+
+
+class PairingFilters(Paging):
+    level: Level | None = None
+    kind: Kind | None = None
+    status: Status | None = None
+    region: RegionPrefix | None = None
+    q: str | None = Field(None, max_length=40, description="名称包含")
+
+
+class UnitOut(Schema):
+    code: str | None
+    name: str
+
+
+class PairingOut(Schema):
+    id: int
+    kind: ChoiceOut
+    level: ChoiceOut
+    east: UnitOut
+    west: UnitOut
+    start_year: int
+    end_year: int | None
+    status: ChoiceOut
+    parent_id: int | None
+    outside_parent_reason: str
+
+
+class PairingPage(Schema):
+    count: int
+    page: int
+    results: list[PairingOut]
+
+
+class TaskOut(Schema):
+    id: int
+    title: str
+    due: datetime.date
+    share: int | None
+    status: ChoiceOut
+    state: str = Field(description="open / at_risk / overdue / done")
+    owner: str | None
+
+
+class TargetOut(Schema):
+    id: int
+    indicator: ChoiceOut
+    value: Decimal
+    unit: str
+    deadline: datetime.date
+    responsible_unit: str
+    responsible_person: str
+    owner: str | None
+    actual: Decimal | None = Field(description="measured from recorded data; null if none yet")
+    percent: int | None
+    progress: str = Field(description="done / on_track / at_risk / overdue / unmeasured")
+    tasks: list[TaskOut]
+
+
+class AgreementOut(Schema):
+    id: int
+    year: int
+    signed_on: datetime.date | None
+    note: str
+    targets: list[TargetOut]
+
+
+class PairingDetailOut(PairingOut):
+    children: list[PairingOut]
+    agreements: list[AgreementOut]
+
+
+class PairingIn(Schema):
+    west_code: str = Field(pattern=r"^\d{6}(\d{3}(\d{3})?)?$")
+    east_code: str | None = Field(None, pattern=r"^\d{6}(\d{3}(\d{3})?)?$")
+    east_org: str | None = Field(None, max_length=200, description="帮扶单位名称（已登记的单位）")
+    kind: Kind = Kind.EAST_WEST
+    start_year: int = Field(ge=2000, le=2100)
+    end_year: int | None = Field(None, ge=2000, le=2100)
+    parent_id: int | None = None
+    outside_parent_reason: str = Field("", max_length=500)
+
+
+class EndIn(Schema):
+    end_year: int = Field(ge=2000, le=2100)
+    reason: str = Field("", max_length=300)
+
+
+class AgreementIn(Schema):
+    year: int = Field(ge=2000, le=2100)
+    signed_on: datetime.date | None = None
+    note: str = Field("", max_length=2000)
+
+
+class TargetIn(Schema):
+    value: Decimal
+    deadline: datetime.date
+    responsible_unit: str = Field(max_length=200)
+    responsible_person: str = Field("", max_length=100)
+    owner: str | None = Field(None, description="责任人的用户名")
+
+
+class ScheduleIn(Schema):
+    shares: list[int] = Field([25, 50, 75, 100], min_length=1, max_length=12)
+
+
+class TaskIn(Schema):
+    title: str = Field(max_length=200)
+    due: datetime.date
+    owner: str | None = None
+
+
+class TaskStatusIn(Schema):
+    status: TaskStatus
+
+
+class AlertsOut(Schema):
+    overdue: list[TaskOut]
+    at_risk: list[TaskOut]
+
+
+# --- shaping -----------------------------------------------------------------------------------
+
+
+def _pairing_out(p: Pairing) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "kind": _choice(Kind, p.kind),
+        "level": {"code": str(p.level), "label": str(Level(p.level).label)},
+        "east": {"code": p.east_region_id, "name": p.east_name},
+        "west": {"code": p.west_region_id, "name": p.west_region.name},
+        "start_year": p.start_year,
+        "end_year": p.end_year,
+        "status": _choice(Status, p.status),
+        "parent_id": p.parent_id,
+        "outside_parent_reason": p.outside_parent_reason,
+    }
+
+
+def _task_out(t: Task, today: datetime.date) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "title": t.title,
+        "due": t.due,
+        "share": t.share,
+        "status": _choice(TaskStatus, t.status),
+        "state": selectors.task_state(t, today=today),
+        "owner": t.owner.username if t.owner else None,
+    }
+
+
+def _target_out(t: Target, today: datetime.date) -> dict[str, Any]:
+    progress = selectors.target_progress(t, today=today)
+    return {
+        "id": t.pk,
+        "indicator": _choice(Indicator, t.indicator),
+        "value": t.value,
+        "unit": t.unit,
+        "deadline": t.deadline,
+        "responsible_unit": t.responsible_unit,
+        "responsible_person": t.responsible_person,
+        "owner": t.owner.username if t.owner else None,
+        "actual": progress.actual,
+        "percent": progress.percent,
+        "progress": progress.state,
+        "tasks": [_task_out(task, today) for task in t.tasks.all()],
+    }
+
+
+def _agreement_out(a: Agreement, today: datetime.date) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "year": a.year,
+        "signed_on": a.signed_on,
+        "note": a.note,
+        "targets": [_target_out(t, today) for t in a.targets.all()],
+    }
+
+
+def _detail(p: Pairing) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        **_pairing_out(p),
+        "children": [_pairing_out(c) for c in selectors.pairing_children(p)],
+        "agreements": [_agreement_out(a, today) for a in selectors.agreements_of(p)],
+    }
+
+
+def _user_named(username: str | None, field: str) -> User | None:
+    if not username:
+        return None
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        message = f"没有用户名为“{username}”的在用账号"
+        raise UserError(message, [Problem(message, field)])
+    return user
+
+
+def _region(code: str | None, field: str) -> Region | None:
+    if code is None:
+        return None
+    region = Region.objects.filter(code=code, is_active=True).first()
+    if region is None:
+        message = f"区划代码 {code} 不存在或已撤销"
+        raise UserError(message, [Problem(message, field)])
+    return region
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+
+@router.get("/pairings", response={200: PairingPage, **ERRORS}, summary="Pairings in scope")
+def pairing_list(request: HttpRequest, filters: Query[PairingFilters]) -> Any:
+    qs = selectors.pairing_list(
+        user=request.user,
+        level=filters.level,
+        kind=filters.kind or "",
+        status=filters.status or "",
+        region=filters.region or "",
+        text=filters.q or "",
+    )
+    start = (filters.page - 1) * filters.page_size
+    rows = list(qs[start : start + filters.page_size])
+    return {"count": qs.count(), "page": filters.page, "results": [_pairing_out(p) for p in rows]}
+
+
+@router.post(
+    "/pairings",
+    response={201: PairingDetailOut, **WRITE_ERRORS},
+    summary="Register a pairing (reviewer or admin; province and prefecture pairs: national)",
+)
+def pairing_create(request: HttpRequest, data: PairingIn) -> Any:
+    org = None
+    if data.east_org:
+        org = Organisation.objects.filter(name=data.east_org).first()
+        if org is None:
+            message = f"没有名为“{data.east_org}”的帮扶单位"
+            raise UserError(message, [Problem(message, "east_org")])
+    parent = selectors.pairing_get(user=request.user, pk=data.parent_id) if data.parent_id else None
+    west = _region(data.west_code, "west_code")
+    assert west is not None
+    made = services.pairing_create(
+        actor=request.user,
+        west=west,
+        east_region=_region(data.east_code, "east_code"),
+        east_org=org,
+        kind=data.kind,
+        start_year=data.start_year,
+        end_year=data.end_year,
+        parent=parent,
+        outside_parent_reason=data.outside_parent_reason,
+    )
+    return Reply(201, _detail(selectors.pairing_get(user=request.user, pk=made.pk)))
+
+
+@router.get("/pairings/network", summary="Nodes and links of the active pairings in scope")
+def pairing_network(request: HttpRequest) -> Any:
+    return selectors.network(user=request.user)
+
+
+@router.get(
+    "/pairings/{pairing_id}",
+    response={200: PairingDetailOut, **ERRORS},
+    summary="One pairing with the pairs inside it, its agreements, targets, progress and tasks",
+)
+def pairing_get(request: HttpRequest, pairing_id: int) -> Any:
+    return _detail(selectors.pairing_get(user=request.user, pk=pairing_id))
+
+
+@router.post(
+    "/pairings/{pairing_id}/end",
+    response={200: PairingDetailOut, **WRITE_ERRORS},
+    summary="End a pairing (its history stays)",
+)
+def pairing_end(request: HttpRequest, pairing_id: int, data: EndIn) -> Any:
+    pairing = selectors.pairing_get(user=request.user, pk=pairing_id)
+    services.pairing_end(
+        actor=request.user, pairing=pairing, end_year=data.end_year, reason=data.reason
+    )
+    return _detail(selectors.pairing_get(user=request.user, pk=pairing_id))
+
+
+@router.post(
+    "/pairings/{pairing_id}/agreements",
+    response={201: AgreementOut, **WRITE_ERRORS},
+    summary="Create the pairing's agreement for a year",
+)
+def agreement_create(request: HttpRequest, pairing_id: int, data: AgreementIn) -> Any:
+    pairing = selectors.pairing_get(user=request.user, pk=pairing_id)
+    made = services.agreement_create(
+        actor=request.user,
+        pairing=pairing,
+        year=data.year,
+        signed_on=data.signed_on,
+        note=data.note,
+    )
+    return Reply(201, _agreement_out(made, timezone.localdate()))
+
+
+@router.put(
+    "/agreements/{agreement_id}/targets/{indicator}",
+    response={200: TargetOut, **WRITE_ERRORS},
+    summary="Set (create or update) the agreement's target for one indicator",
+)
+def target_set(
+    request: HttpRequest, agreement_id: int, indicator: Indicator, data: TargetIn
+) -> Any:
+    agreement = selectors.agreement_get(user=request.user, pk=agreement_id)
+    target = services.target_set(
+        actor=request.user,
+        agreement=agreement,
+        indicator=indicator,
+        value=data.value,
+        deadline=data.deadline,
+        responsible_unit=data.responsible_unit,
+        responsible_person=data.responsible_person,
+        owner=_user_named(data.owner, "owner"),
+    )
+    return _target_out(target, timezone.localdate())
+
+
+@router.post(
+    "/targets/{target_id}/schedule",
+    response={200: TargetOut, **WRITE_ERRORS},
+    summary="Schedule milestones back from the target's deadline (replaces open tasks)",
+)
+def target_schedule(request: HttpRequest, target_id: int, data: ScheduleIn) -> Any:
+    target = selectors.target_get(user=request.user, pk=target_id)
+    services.target_schedule(actor=request.user, target=target, shares=data.shares)
+    return _target_out(selectors.target_get(user=request.user, pk=target_id), timezone.localdate())
+
+
+@router.post(
+    "/targets/{target_id}/tasks",
+    response={201: TaskOut, **WRITE_ERRORS},
+    summary="Add a task toward a target",
+)
+def task_create(request: HttpRequest, target_id: int, data: TaskIn) -> Any:
+    target = selectors.target_get(user=request.user, pk=target_id)
+    task = services.task_create(
+        actor=request.user,
+        target=target,
+        title=data.title,
+        due=data.due,
+        owner=_user_named(data.owner, "owner"),
+    )
+    return Reply(201, _task_out(task, timezone.localdate()))
+
+
+@router.post(
+    "/tasks/{task_id}/status",
+    response={200: TaskOut, **WRITE_ERRORS},
+    summary="Move a task on (its owner, or a planner of the pairing)",
+)
+def task_status(request: HttpRequest, task_id: int, data: TaskStatusIn) -> Any:
+    task = selectors.task_get(user=request.user, pk=task_id)
+    task = services.task_set_status(actor=request.user, task=task, status=data.status)
+    return _task_out(task, timezone.localdate())
+
+
+@router.get(
+    "/tasks/mine",
+    response={200: AlertsOut, **ERRORS},
+    summary="My open tasks that are overdue or due within two weeks",
+)
+def tasks_mine(request: HttpRequest) -> Any:
+    today = timezone.localdate()
+    alerts = selectors.tasks_alerts(user=request.user, today=today)
+    return {
+        "overdue": [_task_out(t, today) for t in alerts.overdue],
+        "at_risk": [_task_out(t, today) for t in alerts.at_risk],
+    }
