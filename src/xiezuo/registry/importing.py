@@ -789,6 +789,10 @@ def _commit_sql(batch: ImportBatch, actor: Any) -> dict[str, int]:
         if connection.vendor == "postgresql"
         else ("secondary_causes")
     )
+    # PostgreSQL fills its id_hash indexes in key order at about half the cost of random order
+    # (measured: 200,000 members into the empty table, 0.85 s sorted against 1.5 s); SQLite's
+    # small page cache gains nothing from it and pays for the sort.
+    member_order = "ORDER BY s.id_hash " if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         # One row per household: the attributes repeat on every member row (checked equal),
         # and the exit conditions are derived from the members.
@@ -871,7 +875,8 @@ def _commit_sql(batch: ImportBatch, actor: Any) -> dict[str, int]:
             "s.school_status, s.health, s.labour_skill, s.migrant_status, s.migrant_months, "
             f"s.medical_insurance, false FROM {staged} s JOIN {household} h "
             f"ON h.number = s.household_number WHERE s.batch_id = %s "
-            "ON CONFLICT (id_hash) DO UPDATE SET household_id = excluded.household_id, "
+            f"{member_order}ON CONFLICT (id_hash) DO UPDATE SET "
+            "household_id = excluded.household_id, "
             "person_number = excluded.person_number, name = excluded.name, "
             "id_kind = excluded.id_kind, id_enc = excluded.id_enc, "
             "id_masked = excluded.id_masked, sex = excluded.sex, "
