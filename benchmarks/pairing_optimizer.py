@@ -121,9 +121,9 @@ def report(title: str, instance: Instance, solution: Solution, seconds: float) -
         f"components {solution.component_count}, max_per_east {instance.max_per_east}"
     )
     print(
-        f"  solve {seconds:.2f} s; largest ratio: status {solution.status}, gap "
-        f"{solution.gap:.3%}; deviation tie-break: {solution.deviation_status}, gap "
-        f"{solution.deviation_gap:.1%}"
+        f"  solve {seconds:.2f} s; overall largest ratio gap {solution.overall_gap:.3%}; "
+        f"per component: status {solution.status}, gap {solution.gap:.3%}; "
+        f"deviation tie-break: {solution.deviation_status}, gap {solution.deviation_gap:.1%}"
     )
     unproven = [c for c in solution.components if c.status != "optimal"]
     print(

@@ -329,3 +329,13 @@ def test_loads_aggregate_to_the_most_specific_parent() -> None:
     assert merged["320500"].need == 5 and merged["320500"].capacity == 10
     assert merged["320000"].need == 15 and merged["320000"].capacity == 50
     assert merged["320000"].west == (LANTIAN, HUZHU)
+
+
+def test_overall_gap_is_zero_when_the_component_with_the_largest_ratio_is_proven() -> None:
+    problem = instance(
+        {"E1": 10, "E2": 20},
+        {"W1": 5, "W2": 5, "W3": 4},
+        {"W1": {"E1"}, "W2": {"E2"}, "W3": {"E2"}},
+    )
+    solution = solve(problem, time_limit=10)
+    assert solution.overall_gap == 0 and solution.gap == 0
