@@ -29,8 +29,26 @@ def test_demo_loads_regions_flags_and_four_working_logins(settings: Any, tmp_pat
         ), username
     assert User.objects.get(username="tongren").region_id == "520600"
     assert "已标记国家级贫困县 831 个" in printed
+    # Pairings: the 2016 list, 铜仁's county pairs by the optimizer, the others generated, and
+    # this year's 苏州—铜仁 agreement with its tasks.
+    from xiezuo.pairing.models import Agreement, Pairing, Proposal
+
+    assert Pairing.objects.filter(level__lte=2).count() == 32
+    tongren_pairs = Pairing.objects.filter(level=3, west_region__code__startswith="5206")
+    assert tongren_pairs.count() == 10
+    # The test slice has villages (so a registry) only for 沿河 and 碧江: the optimizer says which
+    # counties lack data, and the demo falls back to generated pairs. With the full divisions
+    # every 铜仁 county has a registry and the proposal is accepted (README, demo walk-through).
+    proposal = Proposal.objects.get()
+    assert proposal.state == "infeasible"
+    assert any("万山区（520603）没有建档立卡数据" in p for p in proposal.result["problems"])
+    assert Pairing.objects.filter(level=3).count() > 400
+    agreement = Agreement.objects.get(pairing__east_region_id="320500")
+    assert agreement.targets.count() == 7 and agreement.targets.filter(tasks__isnull=False).exists()
     # Running it again keeps the same logins and skips the division load.
     again = StringIO()
     call_command("demo", "--from", str(DIVISIONS), stdout=again)
     assert "区划已加载" in again.getvalue()
     assert json.loads((Path(settings.DATA_DIR) / "demo_logins.json").read_text()) == logins
+    assert "县级结对已存在，跳过生成" in again.getvalue()
+    assert Pairing.objects.filter(level__lte=2).count() == 32

@@ -23,7 +23,7 @@ from xiezuo.api.schemas import choice as _choice
 from xiezuo.core.errors import Problem, UserError
 from xiezuo.pairing import selectors, services
 from xiezuo.pairing.choices import Indicator, Kind, Level, Status, TaskStatus
-from xiezuo.pairing.models import Agreement, Organisation, Pairing, Target, Task
+from xiezuo.pairing.models import Agreement, Organisation, Pairing, Proposal, Target, Task
 from xiezuo.regions.models import Region
 
 router = Router(tags=["pairing"])
@@ -288,7 +288,7 @@ def pairing_network(request: HttpRequest) -> Any:
 
 
 @router.get(
-    "/pairings/{pairing_id}",
+    "/pairings/{int:pairing_id}",
     response={200: PairingDetailOut, **ERRORS},
     summary="One pairing with the pairs inside it, its agreements, targets, progress and tasks",
 )
@@ -297,7 +297,7 @@ def pairing_get(request: HttpRequest, pairing_id: int) -> Any:
 
 
 @router.post(
-    "/pairings/{pairing_id}/end",
+    "/pairings/{int:pairing_id}/end",
     response={200: PairingDetailOut, **WRITE_ERRORS},
     summary="End a pairing (its history stays)",
 )
@@ -310,7 +310,7 @@ def pairing_end(request: HttpRequest, pairing_id: int, data: EndIn) -> Any:
 
 
 @router.post(
-    "/pairings/{pairing_id}/agreements",
+    "/pairings/{int:pairing_id}/agreements",
     response={201: AgreementOut, **WRITE_ERRORS},
     summary="Create the pairing's agreement for a year",
 )
@@ -327,7 +327,7 @@ def agreement_create(request: HttpRequest, pairing_id: int, data: AgreementIn) -
 
 
 @router.put(
-    "/agreements/{agreement_id}/targets/{indicator}",
+    "/agreements/{int:agreement_id}/targets/{indicator}",
     response={200: TargetOut, **WRITE_ERRORS},
     summary="Set (create or update) the agreement's target for one indicator",
 )
@@ -349,7 +349,7 @@ def target_set(
 
 
 @router.post(
-    "/targets/{target_id}/schedule",
+    "/targets/{int:target_id}/schedule",
     response={200: TargetOut, **WRITE_ERRORS},
     summary="Schedule milestones back from the target's deadline (replaces open tasks)",
 )
@@ -360,7 +360,7 @@ def target_schedule(request: HttpRequest, target_id: int, data: ScheduleIn) -> A
 
 
 @router.post(
-    "/targets/{target_id}/tasks",
+    "/targets/{int:target_id}/tasks",
     response={201: TaskOut, **WRITE_ERRORS},
     summary="Add a task toward a target",
 )
@@ -377,7 +377,7 @@ def task_create(request: HttpRequest, target_id: int, data: TaskIn) -> Any:
 
 
 @router.post(
-    "/tasks/{task_id}/status",
+    "/tasks/{int:task_id}/status",
     response={200: TaskOut, **WRITE_ERRORS},
     summary="Move a task on (its owner, or a planner of the pairing)",
 )
@@ -399,3 +399,98 @@ def tasks_mine(request: HttpRequest) -> Any:
         "overdue": [_task_out(t, today) for t in alerts.overdue],
         "at_risk": [_task_out(t, today) for t in alerts.at_risk],
     }
+
+
+# --- optimizer ---------------------------------------------------------------------------------
+
+
+class ProposalIn(Schema):
+    west_region: str = Field("", pattern=r"^(\d{6})?$", description="西部范围；空为全国（国家级）")
+    year: int = Field(2020, ge=2014, le=2030, description="帮扶能力所用的财政年度")
+    max_per_east: int = Field(3, ge=1, le=50)
+    deep_weight: float = Field(1.5, ge=1, le=5)
+    time_limit: float = Field(60, ge=1, le=600)
+    needs: dict[str, float] = Field({}, description="县代码 → 需求人数（填写）")
+    capacities: dict[str, float] = Field({}, description="东部单位代码 → 帮扶能力万元（填写）")
+    locked: list[tuple[str, str]] = Field([], description="(东部代码, 西部代码)")
+    forbidden: list[tuple[str, str]] = Field([], description="(东部代码, 西部代码)")
+
+
+class ProposalOut(Schema):
+    id: int
+    title: str
+    state: ChoiceOut
+    message: str
+    params: dict[str, Any]
+    result: dict[str, Any]
+
+
+class AcceptIn(Schema):
+    start_year: int | None = Field(None, ge=2000, le=2100)
+
+
+class AcceptOut(Schema):
+    created: int
+    proposal: ProposalOut
+
+
+def _proposal_out(p: Proposal) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "title": p.title,
+        "state": _choice(Proposal.State, p.state),
+        "message": p.message,
+        "params": p.params,
+        "result": p.result,
+    }
+
+
+@router.post(
+    "/pairings/proposals",
+    response={202: ProposalOut, **WRITE_ERRORS},
+    summary="Ask the optimizer for balanced county pairs (solved in the background; poll GET)",
+)
+def proposal_create(request: HttpRequest, data: ProposalIn) -> Any:
+    from xiezuo.pairing import optimizing
+    from xiezuo.pairing.tasks import solve_proposal_task
+
+    params = optimizing.Params.from_json(data.model_dump())
+    proposal = optimizing.proposal_create(actor=request.user, params=params)
+    solve_proposal_task.enqueue(proposal.pk)
+    return Reply(202, _proposal_out(selectors.proposal_get(user=request.user, pk=proposal.pk)))
+
+
+@router.get(
+    "/pairings/proposals/{int:proposal_id}",
+    response={200: ProposalOut, **ERRORS},
+    summary="A proposal: its state, and once solved the pairs, loads, optimality and comparison",
+)
+def proposal_get(request: HttpRequest, proposal_id: int) -> Any:
+    return _proposal_out(selectors.proposal_get(user=request.user, pk=proposal_id))
+
+
+@router.post(
+    "/pairings/proposals/{int:proposal_id}/accept",
+    response={200: AcceptOut, **WRITE_ERRORS},
+    summary="Accept a proposal: its county pairings are created, replaced ones ended",
+)
+def proposal_accept(request: HttpRequest, proposal_id: int, data: AcceptIn) -> Any:
+    from xiezuo.pairing import optimizing
+
+    proposal = selectors.proposal_get(user=request.user, pk=proposal_id)
+    created = optimizing.proposal_accept(
+        actor=request.user, proposal=proposal, start_year=data.start_year
+    )
+    return {"created": created, "proposal": _proposal_out(proposal)}
+
+
+@router.post(
+    "/pairings/proposals/{int:proposal_id}/discard",
+    response={200: ProposalOut, **WRITE_ERRORS},
+    summary="Discard a proposal",
+)
+def proposal_discard(request: HttpRequest, proposal_id: int) -> Any:
+    from xiezuo.pairing import optimizing
+
+    proposal = selectors.proposal_get(user=request.user, pk=proposal_id)
+    return _proposal_out(optimizing.proposal_discard(actor=request.user, proposal=proposal))

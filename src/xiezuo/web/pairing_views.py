@@ -318,3 +318,206 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
         )
     target = task.target
     return redirect("web:pairing_detail", pk=target.agreement.pairing_id)
+
+
+# ---------------------------------------------------------------- optimizer
+
+
+class OptimizerForm(forms.Form):
+    west_region = forms.CharField(
+        label="西部范围（区划代码，如 520600；国家级用户可留空表示全国）",
+        max_length=12,
+        required=False,
+    )
+    year = forms.IntegerField(
+        label="财政年度（帮扶能力）", min_value=2014, max_value=2030, initial=2020
+    )
+    max_per_east = forms.IntegerField(
+        label="每个东部县最多结对西部县数", min_value=1, max_value=50, initial=3
+    )
+    deep_weight = forms.FloatField(
+        label="深度贫困地区需求权重", min_value=1, max_value=5, initial=1.5
+    )
+    time_limit = forms.FloatField(label="求解时限（秒）", min_value=1, max_value=600, initial=60)
+    needs = forms.CharField(
+        label="填写需求（每行：县代码,人数）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "520627,58000"}),
+    )
+    capacities = forms.CharField(
+        label="填写帮扶能力（每行：县代码,万元）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "320506,450000"}),
+    )
+    locked = forms.CharField(
+        label="锁定结对（每行：东部代码,西部代码）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    forbidden = forms.CharField(
+        label="禁止结对（每行：东部代码,西部代码）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def _lines(self, name: str) -> list[tuple[int, str, str]]:
+        out = []
+        for number, line in enumerate(self.cleaned_data.get(name, "").splitlines(), start=1):
+            line = line.strip().replace("，", ",")
+            if not line:
+                continue
+            parts = [p.strip() for p in line.split(",")]
+            if len(parts) != 2 or not all(parts):
+                self.add_error(name, f"第 {number} 行“{line}”应为两项，用逗号分开")
+                continue
+            out.append((number, parts[0], parts[1]))
+        return out
+
+    def _numbers(self, name: str) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for number, code, value in self._lines(name):
+            try:
+                out[code] = float(value)
+            except ValueError:
+                self.add_error(name, f"第 {number} 行：“{value}”不是数字")
+        return out
+
+    def params(self) -> Any:
+        from xiezuo.pairing.optimizing import Params
+
+        data = self.cleaned_data
+        return Params(
+            west_region=data["west_region"].strip(),
+            year=data["year"],
+            max_per_east=data["max_per_east"],
+            deep_weight=data["deep_weight"],
+            time_limit=data["time_limit"],
+            needs=self._numbers("needs"),
+            capacities=self._numbers("capacities"),
+            locked=[(e, w) for _, e, w in self._lines("locked")],
+            forbidden=[(e, w) for _, e, w in self._lines("forbidden")],
+        )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def optimizer_page(request: HttpRequest) -> HttpResponse:
+    from xiezuo.pairing import optimizing
+    from xiezuo.pairing.tasks import solve_proposal_task
+
+    if not may_manage_pairings(request.user):
+        return HttpResponse("只有协作办的审核人或管理员可以使用结对优化", status=403)
+    user: Any = request.user
+    initial = {"west_region": user.region_id if user.region_id and user.side == "west" else ""}
+    form = OptimizerForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        params = form.params()
+        if not form.errors:
+            try:
+                proposal = optimizing.proposal_create(actor=request.user, params=params)
+            except UserError as exc:
+                _add_problems(form, exc, {k: k for k in form.fields})
+            else:
+                solve_proposal_task.enqueue(proposal.pk)
+                return redirect("web:proposal_detail", pk=proposal.pk)
+    return render(
+        request,
+        "web/pairing/optimizer.html",
+        {"form": form, "proposals": selectors.proposal_list(user=request.user)[:30]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    from xiezuo.pairing import optimizing
+    from xiezuo.pairing.models import Proposal
+
+    proposal = selectors.proposal_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "accept":
+                year = int(request.POST.get("start_year") or timezone.localdate().year)
+                made = optimizing.proposal_accept(
+                    actor=request.user, proposal=proposal, start_year=year
+                )
+                messages.success(request, f"已采纳方案，新建县级结对 {made} 个")
+            elif request.POST.get("action") == "discard":
+                optimizing.proposal_discard(actor=request.user, proposal=proposal)
+                messages.success(request, "已放弃该方案")
+        except UserError as exc:
+            messages.error(request, str(exc))
+        except ValueError:
+            messages.error(request, "开始年份应为数字")
+        return redirect("web:proposal_detail", pk=proposal.pk)
+    running = proposal.state in (Proposal.State.QUEUED, Proposal.State.SOLVING)
+    template = (
+        "web/pairing/_proposal.html"
+        if request.headers.get("HX-Request")
+        else "web/pairing/proposal.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "proposal": proposal,
+            "running": running,
+            "view": _proposal_view(proposal)
+            if proposal.state != Proposal.State.INFEASIBLE
+            else None,
+            "may_manage": may_manage_pairings(request.user),
+            "this_year": timezone.localdate().year,
+        },
+    )
+
+
+def _proposal_view(proposal: Any) -> dict[str, Any] | None:
+    """Rows for the page: each eastern unit with its load and partners, and the parent-level
+    comparison, from the stored result."""
+    result = proposal.result or {}
+    solution = result.get("solution")
+    if not solution:
+        return None
+    names = result.get("names", {})
+    sources = result.get("sources", {})
+    current = result.get("comparison", {}).get("county", {}).get("current", {}).get("east", {})
+    east = sorted(solution["loads"]["east"], key=lambda e: -e["need"] / e["capacity"])
+    rows = [
+        {
+            "code": e["code"],
+            "name": e["name"],
+            "capacity": e["capacity"],
+            "need": e["need"],
+            "ratio": e["need"] / e["capacity"],
+            "current_ratio": current.get(e["code"], {}).get("ratio"),
+            "west": [(w, names.get(w, w), sources.get(w, "")) for w in e["west"]],
+            "source": sources.get(e["code"], ""),
+        }
+        for e in east
+    ]
+    parent = result.get("comparison", {}).get("parent", {})
+    chart: dict[str, list[Any]] = {
+        "units": [],
+        "current": [],
+        "proposed": [],
+    }
+    for code, load in sorted(parent.get("proposed", {}).get("east", {}).items()):
+        chart["units"].append(load["name"])
+        chart["proposed"].append(round(load["ratio"], 6))
+        before = parent.get("current", {}).get("east", {}).get(code)
+        chart["current"].append(round(before["ratio"], 6) if before else None)
+    return {
+        "rows": rows,
+        "stats": solution["loads"]["stats"],
+        "status": solution["status"],
+        "gap": solution["gap"],
+        "seconds": solution["seconds"],
+        "components": len(solution.get("components", [])),
+        "county_current": result.get("comparison", {})
+        .get("county", {})
+        .get("current", {})
+        .get("stats"),
+        "parent_current": parent.get("current", {}).get("stats"),
+        "parent_proposed": parent.get("proposed", {}).get("stats"),
+        "chart": chart,
+    }

@@ -35,6 +35,14 @@ DEMO_USERS = [
         [Role.VIEWER, Role.REPORTER, Role.REVIEWER],
     ),
     (
+        "suzhou",
+        "苏州市协作办",
+        "苏州市对口帮扶合作办公室",
+        Side.EAST,
+        "320500",
+        [Role.VIEWER, Role.REPORTER, Role.REVIEWER],
+    ),
+    (
         "tongren",
         "铜仁市协作办",
         "铜仁市东西部协作办公室",
@@ -54,7 +62,10 @@ DEMO_USERS = [
 
 
 class Command(XiezuoCommand):
-    help = "Load the demo: divisions, the 832 poverty counties, code changes and demo users."
+    help = (
+        "Load the demo: divisions, the 832 poverty counties, code changes, a registry for 铜仁, "
+        "demo users, the 2016 pairs with county pairs and an agreement."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
@@ -90,6 +101,9 @@ class Command(XiezuoCommand):
             call_command("regions", "setup", stdout=self.stdout)
         self._registry(options.get("people", 20000))
         logins = self._users()
+        from xiezuo.pairing.demo import demo_pairings
+
+        demo_pairings(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("\n演示账号 Demo logins:"))
         for username, display, _office, _side, code, _roles in DEMO_USERS:
             where = code or "全国"

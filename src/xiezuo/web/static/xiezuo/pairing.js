@@ -14,7 +14,7 @@ document.addEventListener("DOMContentLoaded", function () {
           id: n.id, name: n.name, category: n.category,
           symbol: n.side === "east" ? "rect" : "circle",
           symbolSize: Math.min(8 + 3 * n.degree, 36),
-          label: { show: n.degree > 2 }
+          label: { show: data.nodes.length <= 60 || n.degree > 2 }
         };
       });
       var links = data.links.map(function (l) {

@@ -1,0 +1,198 @@
+"""The optimizer on the platform's data: building the instance from the pairs, the divisions,
+the registry and the fiscal panel; solving a proposal; comparing; accepting; explaining
+infeasibility; and the page, the API and the CLI doors to it."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from tests.conftest import SUZHOU, TONGREN, WUZHONG, YANHE
+from xiezuo.core.errors import UserError
+from xiezuo.pairing import optimizing
+from xiezuo.pairing.choices import Level, Status
+from xiezuo.pairing.models import Pairing, Proposal
+from xiezuo.regions.models import Region
+
+pytestmark = pytest.mark.django_db
+
+
+def tongren_counties() -> list[str]:
+    return list(
+        Region.objects.filter(code__startswith="5206", level=3, is_poverty_county=True)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+
+
+def typed_needs() -> dict[str, float]:
+    # Deterministic, uneven needs: 20,000 to 65,000 people.
+    return {code: 20000.0 + 5000 * i for i, code in enumerate(tongren_counties())}
+
+
+def test_build_tongren_instance_from_the_2016_pairs(pairs_2016: None) -> None:
+    built = optimizing.build(optimizing.Params(west_region=TONGREN, needs=typed_needs()))
+    west = {u.code for u in built.instance.west}
+    east = {u.code for u in built.instance.east}
+    assert west == set(tongren_counties()) and YANHE in west
+    assert east and all(code.startswith("3205") for code in east)  # 苏州's counties only
+    assert all(built.instance.allowed[w] == frozenset(east) for w in west)
+    assert WUZHONG in east and "估算" in built.sources[WUZHONG]  # 苏州's revenue split
+    assert built.parents == {SUZHOU: "苏州市"}
+
+
+def test_missing_need_names_each_county(pairs_2016: None) -> None:
+    needs = typed_needs()
+    needs.pop(YANHE)
+    with pytest.raises(UserError) as exc:
+        optimizing.build(optimizing.Params(west_region=TONGREN, needs=needs))
+    assert [p.where for p in exc.value.problems] == ["needs"]
+    assert "沿河土家族自治县（520627）没有建档立卡数据" in exc.value.problems[0].message
+
+
+def test_registered_people_are_the_default_need(
+    pairs_2016: None, generated_rows: list[dict[str, str]], write_csv: Any
+) -> None:
+    from xiezuo.imports import services as imports
+
+    path = write_csv(generated_rows)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=None)
+    imports.batch_commit(imports.batch_parse(batch, user=None), actor=None)
+    needs = typed_needs()
+    needs.pop(YANHE)
+    built = optimizing.build(optimizing.Params(west_region=TONGREN, needs=needs))
+    yanhe = next(u for u in built.instance.west if u.code == YANHE)
+    assert yanhe.value == sum(
+        int(r["人数"]) for r in {r["户编号"]: r for r in generated_rows}.values()
+    )
+    assert built.sources[YANHE] == "建档立卡人数"
+
+
+def test_solve_compare_and_accept(pairs_2016: None, suzhou_user: Any, wuzhong_yanhe: Any) -> None:
+    params = optimizing.Params(west_region=TONGREN, needs=typed_needs(), max_per_east=1)
+    proposal = optimizing.proposal_solve(
+        optimizing.proposal_create(actor=suzhou_user, params=params)
+    )
+    assert proposal.state == Proposal.State.PROPOSED, proposal.result
+    solution = proposal.result["solution"]
+    assert set(solution["assignment"]) == set(tongren_counties())
+    assert len(set(solution["assignment"].values())) == len(tongren_counties())  # at most 1 each
+    assert solution["status"] == "optimal"
+    comparison = proposal.result["comparison"]
+    assert comparison["county"]["covered"] == 1  # 吴中 → 沿河 exists
+    assert list(comparison["parent"]["proposed"]["east"]) == [SUZHOU]
+    created = optimizing.proposal_accept(actor=suzhou_user, proposal=proposal, start_year=2027)
+    county_pairs = Pairing.objects.filter(level=Level.COUNTY, status=Status.ACTIVE)
+    assert county_pairs.count() == len(tongren_counties())
+    kept_or_ended = Pairing.objects.get(pk=wuzhong_yanhe.pk)
+    if solution["assignment"][YANHE] == WUZHONG:
+        assert created == len(tongren_counties()) - 1 and kept_or_ended.status == Status.ACTIVE
+    else:
+        assert kept_or_ended.status == Status.ENDED and kept_or_ended.end_year == 2026
+    assert all(p.parent and p.parent.east_region_id == SUZHOU for p in county_pairs)
+    with pytest.raises(UserError, match="只有待确认的方案"):
+        optimizing.proposal_accept(actor=suzhou_user, proposal=proposal)
+
+
+def test_infeasible_is_explained_not_a_solver_error(pairs_2016: None, suzhou_user: Any) -> None:
+    needs = typed_needs()
+    east = [
+        u.code
+        for u in optimizing.build(optimizing.Params(west_region=TONGREN, needs=needs)).instance.east
+    ]
+    # Forbid every 苏州 unit for 沿河: 沿河 has no partner left.
+    params = optimizing.Params(
+        west_region=TONGREN, needs=needs, forbidden=[(e, YANHE) for e in east]
+    )
+    proposal = optimizing.proposal_solve(
+        optimizing.proposal_create(actor=suzhou_user, params=params)
+    )
+    assert proposal.state == Proposal.State.INFEASIBLE
+    assert any("沿河" in p for p in proposal.result["problems"])
+
+
+def test_only_managers_and_only_in_scope(
+    pairs_2016: None, wuzhong_user: Any, suzhou_user: Any
+) -> None:
+    with pytest.raises(UserError, match="审核人或管理员"):
+        optimizing.proposal_create(
+            actor=wuzhong_user, params=optimizing.Params(west_region=TONGREN)
+        )
+    with pytest.raises(UserError, match="全国范围只有国家级"):
+        optimizing.proposal_create(actor=suzhou_user, params=optimizing.Params())
+    with pytest.raises(UserError, match="不在您的范围内"):
+        optimizing.proposal_create(
+            actor=suzhou_user, params=optimizing.Params(west_region="522600")
+        )
+
+
+def test_page_runs_a_proposal_and_accepts_it(pairs_2016: None, suzhou_user: Any) -> None:
+    client = Client()
+    client.force_login(suzhou_user)
+    assert client.get("/pairings/optimizer/").status_code == 200
+    needs = "\n".join(f"{c},{int(v)}" for c, v in typed_needs().items())
+    response = client.post(
+        "/pairings/optimizer/",
+        {
+            "west_region": TONGREN,
+            "year": "2020",
+            "max_per_east": "2",
+            "deep_weight": "1.5",
+            "time_limit": "20",
+            "needs": needs,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    proposal = Proposal.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert proposal.state == Proposal.State.PROPOSED
+    assert 'data-testid="comparison-chart"' in page and "沿河土家族自治县" in page
+    client.post(response["Location"], {"action": "accept", "start_year": "2027"})
+    assert Pairing.objects.filter(level=Level.COUNTY).count() == len(tongren_counties())
+    bad = client.post(
+        "/pairings/optimizer/",
+        {
+            "west_region": TONGREN,
+            "year": "2020",
+            "max_per_east": "2",
+            "deep_weight": "1.5",
+            "time_limit": "20",
+            "needs": "520627;abc",
+        },
+    )
+    assert "应为两项" in bad.content.decode()
+
+
+def test_api_and_cli(pairs_2016: None, national_user: Any, tmp_path: Any) -> None:
+    client = Client()
+    client.force_login(national_user)
+    answer = client.post(
+        "/api/pairings/proposals",
+        {"west_region": TONGREN, "needs": typed_needs(), "max_per_east": 2},
+        content_type="application/json",
+    )
+    assert answer.status_code == 202
+    got = client.get(f"/api/pairings/proposals/{answer.json()['id']}").json()
+    assert got["state"]["code"] == "proposed" and got["result"]["solution"]["status"] == "optimal"
+    needs = tmp_path / "needs.csv"
+    needs.write_text("县代码,人数\n" + "\n".join(f"{c},{v}" for c, v in typed_needs().items()))
+    out = io.StringIO()
+    call_command(
+        "pairing",
+        "optimize",
+        "--west-region",
+        TONGREN,
+        "--needs",
+        str(needs),
+        "--max-per-east",
+        "2",
+        stdout=out,
+    )
+    assert "最大负担比" in out.getvalue() and "沿河土家族自治县" in out.getvalue()
+    with pytest.raises(CommandError, match="没有建档立卡数据"):
+        call_command("pairing", "optimize", "--west-region", TONGREN, stdout=io.StringIO())
