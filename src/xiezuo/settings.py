@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "xiezuo.imports",
     "xiezuo.registry",
     "xiezuo.pairing",
+    "xiezuo.cooperation",
     "xiezuo.web",
     "xiezuo.api",
 ]

@@ -38,3 +38,10 @@ def may_manage_pairings(user: Any) -> bool:
 
 def may_plan(user: Any) -> bool:
     return _has_any(user, PLAN_ROLES)
+
+
+REVIEW_ROLES = ("reviewer", "admin")  # review reported data one level down
+
+
+def may_review(user: Any) -> bool:
+    return _has_any(user, REVIEW_ROLES)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from xiezuo.accounts.models import User
 from xiezuo.pairing import optimizer, optimizing, services
-from xiezuo.pairing.choices import Indicator, Kind, Level, Status
+from xiezuo.pairing.choices import Indicator, Kind, Level, Status, TaskStatus
 from xiezuo.pairing.models import Agreement, Pairing
 
 GENERATED = "演示数据（按规则生成，非真实结对）"
@@ -128,5 +128,9 @@ def _agreement(stdout: Any) -> None:
                 responsible_unit=unit,
                 owner=owners.get(owner),
             )
-            services.target_schedule(actor=None, target=target)
+            tasks = services.target_schedule(actor=None, target=target)
+            # A year under way: what fell due over a month ago was done; the rest is open.
+            for task in tasks:
+                if task.due < timezone.localdate() - datetime.timedelta(days=30):
+                    services.task_set_status(actor=None, task=task, status=TaskStatus.DONE)
     stdout.write(f"苏州—铜仁 {year} 年度协议：{len(TARGETS)} 项目标，已倒排工期")

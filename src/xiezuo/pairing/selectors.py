@@ -214,14 +214,22 @@ def tasks_alerts(*, user: Any, today: datetime.date) -> TaskAlerts:
             "target__agreement__pairing__west_region",
         )
     )
-    tasks = list(open_tasks)
+    tasks = [t for t in open_tasks if not milestone_met(t, today=today)]
     return TaskAlerts(
         overdue=[t for t in tasks if t.due < today], at_risk=[t for t in tasks if t.due >= today]
     )
 
 
+def milestone_met(task: Task, *, today: datetime.date) -> bool:
+    """A milestone whose share the recorded data already reaches needs no one's attention."""
+    if task.share is None:
+        return False
+    progress = target_progress(task.target, today=today)
+    return progress.share is not None and progress.share * 100 >= task.share
+
+
 def task_state(task: Task, *, today: datetime.date) -> str:
-    if task.status == TaskStatus.DONE:
+    if task.status == TaskStatus.DONE or milestone_met(task, today=today):
         return "done"
     if task.due < today:
         return "overdue"

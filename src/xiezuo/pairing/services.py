@@ -7,7 +7,7 @@ import csv
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -567,7 +567,10 @@ def target_schedule(
     for i, share in enumerate(shares):
         # Counted back from the deadline: the last milestone is the deadline itself.
         due = target.deadline - datetime.timedelta(days=round(step * (len(shares) - 1 - i)))
-        amount = (target.value * share / 100).quantize(Decimal("0.01")).normalize()
+        amount = (target.value * share / 100).quantize(Decimal("0.01"))
+        if target.indicator in WHOLE:  # 2.5 county pairs is no milestone: round up
+            amount = amount.to_integral_value(rounding=ROUND_CEILING)
+        amount = amount.normalize()
         tasks.append(
             Task(
                 target=target,

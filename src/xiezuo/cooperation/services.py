@@ -1,0 +1,411 @@
+"""Changes to cooperation records and to their reports. Every door (form, Excel import, API)
+comes through `record_check` and `record_save`, so the same rules hold everywhere:
+
+* the actor reports for a unit inside its own region, and that unit is a side of the pairing
+  (or inside one);
+* the record's date lies in the report year, within the pairing's years;
+* amounts are in 万元: negative is refused, yuan typed into the 万元 column is caught, and a
+  county project or fund over 10 亿元 needs an explicit confirmation;
+* places and recipients lie in the pairing's western side;
+* people served are kept with the keyed hash of their ID and linked to the registry when they
+  are registered; someone not registered is kept and flagged, not dropped;
+* nothing in a submitted or approved report changes: a reviewer one level up returns or
+  approves it, and unlocking approved data needs a reason — all audited.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from xiezuo.accounts.permissions import may_import, may_review
+from xiezuo.audit.models import AuditEvent
+from xiezuo.audit.services import audit_record, changed, snapshot
+from xiezuo.cooperation import specs
+from xiezuo.cooperation.choices import CONFIRM, EDITABLE, Kind, State
+from xiezuo.cooperation.models import Person, Record, Report
+from xiezuo.core import crypto
+from xiezuo.core.errors import Forbidden, Problem, UserError
+from xiezuo.pairing.models import Pairing
+from xiezuo.regions import codes
+from xiezuo.regions.codes import Level
+from xiezuo.regions.models import Region
+from xiezuo.registry import idnumbers
+from xiezuo.registry.models import Member
+
+
+@dataclass(frozen=True)
+class PersonIn:
+    name: str
+    id_number: str
+
+
+@dataclass
+class Checked:
+    """A record that passed every rule, ready to save (the import keeps a file of these)."""
+
+    spec: specs.Spec
+    pairing: Pairing
+    reporter: Region
+    year: int
+    values: dict[str, Any]
+    people: list[tuple[str, str]] = field(default_factory=list)  # (name, normalised ID)
+
+
+def _own_prefix(actor: Any) -> str | None:
+    if actor is None or actor.is_superuser or actor.side == "national":
+        return None
+    return actor.region.prefix if actor.region is not None else ""
+
+
+def _within(code: str, outer: str) -> bool:
+    return code.startswith(codes.prefix(outer, codes.level_of(outer)))
+
+
+def _sides(pairing: Pairing) -> list[str]:
+    return [c for c in (pairing.east_region_id, pairing.west_region_id) if c]
+
+
+def _deny(message: str) -> Forbidden:
+    return Forbidden(message, [Problem(message, "权限")])
+
+
+def check_reporter(actor: Any, pairing: Pairing, reporter: Region) -> None:
+    """The reporting unit is a side of the pairing (or inside one), and the actor's own."""
+    if actor is not None and not may_import(actor):
+        raise _deny("只有填报人或管理员可以填报帮扶记录")
+    if not any(_within(reporter.code, side) for side in _sides(pairing)):
+        raise UserError(
+            f"{reporter.name} 不属于结对 {pairing} 的任何一方，不能为其填报",
+            [Problem(f"{reporter.name} 不属于该结对", "填报单位")],
+        )
+    own = _own_prefix(actor)
+    if own is not None and not (own and reporter.code.startswith(own)):
+        raise _deny(f"您不能代 {reporter.name} 填报：只能填报本地区的记录")
+
+
+def _year_problems(pairing: Pairing, year: int, date: datetime.date | None) -> list[Problem]:
+    problems = []
+    last = pairing.end_year or 9999
+    if not pairing.start_year <= year <= last:
+        problems.append(
+            Problem(
+                f"{year} 年不在结对期间（{pairing.start_year}–{pairing.end_year or ''}）", "年度"
+            )
+        )
+    if date is not None and date.year != year:
+        problems.append(Problem(f"日期 {date} 不在报送年度 {year} 年内", "日期"))
+    return problems
+
+
+def _place_problems(spec: specs.Spec, pairing: Pairing, values: Mapping[str, Any]) -> list[Problem]:
+    """Places and recipients lie in the helped (western) side of the pairing."""
+    problems = []
+    for f in spec.fields:
+        region = values.get(f.name) if f.type == "region" else None
+        if isinstance(region, Region) and not _within(region.code, pairing.west_region_id):
+            problems.append(
+                Problem(
+                    f"{region.name}（{region.code}）不在受帮扶方 {pairing.west_region.name} 之内",
+                    f.label,
+                )
+            )
+    return problems
+
+
+def _large_problems(spec: specs.Spec, values: Mapping[str, Any], confirmed: bool) -> list[Problem]:
+    """A county-level project or fund over 10 亿元 is possible but rare: ask before saving."""
+    if confirmed:
+        return []
+    place = values.get("place") or values.get("recipient")
+    if not isinstance(place, Region) or place.level < Level.COUNTY:
+        return []
+    if spec.kind == Kind.PROJECT:
+        total = (
+            values["budget_east"] + (values["budget_local"] or 0) + (values["budget_social"] or 0)
+        )
+        label = "东部财政资金（万元）"
+    elif spec.kind == Kind.FUND:
+        total, label = values["amount"], "金额（万元）"
+    else:
+        return []
+    if total > CONFIRM:
+        return [
+            Problem(
+                f"县级{spec.label} {total} 万元（{total / 10000:.2f} 亿元）超过 10 亿元："
+                "请核对单位；确属实，请勾选或填写“确认大额”",
+                label,
+            )
+        ]
+    return []
+
+
+def _people(raw: Sequence[PersonIn]) -> tuple[list[tuple[str, str]], list[Problem]]:
+    out: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    for i, person in enumerate(raw, start=1):
+        where = f"第 {i} 名人员"
+        name = person.name.strip()
+        if not name:
+            problems.append(Problem("缺少姓名", where))
+            continue
+        check = idnumbers.check_id(person.id_number, allow_disability_card=True)
+        if not check.ok:
+            problems.append(Problem(f"{name}：{check.message}", where))
+            continue
+        if check.normalised in seen:
+            problems.append(Problem(f"{name} 的证件号码在本条记录中重复", where))
+            continue
+        seen.add(check.normalised)
+        out.append((name[:50], check.normalised))
+    return out, problems
+
+
+def record_check(
+    *,
+    actor: Any,
+    kind: str,
+    pairing: Pairing,
+    reporter: Region,
+    year: int,
+    raw: Mapping[str, Any],
+    people: Sequence[PersonIn] = (),
+    confirm_large: bool = False,
+    record: Record | None = None,
+) -> Checked:
+    """Every rule of one record; raises UserError naming each field that is wrong. Writes
+    nothing. `record` is the record being changed, if any."""
+    spec = specs.spec(kind)
+    check_reporter(actor, pairing, reporter)
+    values, problems = specs.parse(spec, raw)
+    if spec.people and people and not values.get("trainees") and "trainees" in values:
+        values["trainees"] = len(people)
+    if kind == Kind.TRAINING and not values.get("trainees"):
+        problems.append(Problem("须填写培训人数，或列出学员", "培训人数"))
+    if kind == Kind.PROJECT and not problems:
+        values["budget_local"] = values["budget_local"] or 0
+        values["budget_social"] = values["budget_social"] or 0
+        values["confirmed_large"] = bool(values.get("confirmed_large")) or confirm_large
+    problems += _year_problems(pairing, year, values.get("date"))
+    if not problems:
+        problems += _place_problems(spec, pairing, values)
+        problems += _large_problems(
+            spec, values, confirm_large or bool(values.get("confirmed_large"))
+        )
+    checked_people, person_problems = _people(people) if spec.people else ([], [])
+    problems += person_problems
+    report = Report.objects.filter(pairing=pairing, reporter=reporter, year=year).first()
+    if report is not None and report.state not in EDITABLE:
+        problems.append(
+            Problem(f"{year} 年报送已{report.get_state_display()}，记录不能再改动", "报送状态")
+        )
+    if record is not None and record.report.state not in EDITABLE:
+        problems.append(Problem(f"该记录所在报送已{record.report.get_state_display()}", "报送状态"))
+    if problems:
+        raise UserError(f"{spec.label}记录未保存：{problems[0]}", problems)
+    return Checked(spec, pairing, reporter, year, values, checked_people)
+
+
+def _report_for(checked: Checked) -> Report:
+    report, _ = Report.objects.get_or_create(
+        pairing=checked.pairing, reporter=checked.reporter, year=checked.year
+    )
+    if report.state not in EDITABLE:  # checked before, but a submit may have come in between
+        raise UserError(f"{checked.year} 年报送已{report.get_state_display()}，记录不能再改动")
+    return report
+
+
+def _save_people(record: Record, people: list[tuple[str, str]]) -> None:
+    link = {"training" if record._meta.model_name == "training" else "industry": record}
+    hashes = {crypto.keyed_hash(number): (name, number) for name, number in people}
+    members = dict(Member.objects.filter(id_hash__in=list(hashes)).values_list("id_hash", "pk"))
+    Person.objects.filter(**link).delete()
+    Person.objects.bulk_create(
+        Person(
+            **link,
+            name=name,
+            id_hash=key,
+            id_enc=crypto.encrypt(number),
+            id_masked=idnumbers.mask(number),
+            member_id=members.get(key),
+        )
+        for key, (name, number) in hashes.items()
+    )
+
+
+@transaction.atomic
+def record_save(*, actor: Any, checked: Checked, record: Record | None = None) -> Record:
+    """Write a checked record (new, or `record` changed)."""
+    report = _report_for(checked)
+    values = dict(checked.values)
+    before = snapshot(record) if record is not None else None
+    if record is None:
+        record = checked.spec.model(
+            report=report, created_by=actor if getattr(actor, "pk", None) else None
+        )
+    else:
+        record.report = report
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.save()
+    if checked.spec.people and checked.people:
+        _save_people(record, checked.people)
+    if before is None:
+        audit_record(
+            actor=actor, action=AuditEvent.Action.CREATE, obj=record, after=snapshot(record)
+        )
+    else:
+        b, a = changed(before, snapshot(record))
+        if a:
+            audit_record(
+                actor=actor, action=AuditEvent.Action.UPDATE, obj=record, before=b, after=a
+            )
+    return record
+
+
+def record_create(
+    *,
+    actor: Any,
+    kind: str,
+    pairing: Pairing,
+    reporter: Region,
+    year: int,
+    raw: Mapping[str, Any],
+    people: Sequence[PersonIn] = (),
+    confirm_large: bool = False,
+) -> Record:
+    checked = record_check(
+        actor=actor,
+        kind=kind,
+        pairing=pairing,
+        reporter=reporter,
+        year=year,
+        raw=raw,
+        people=people,
+        confirm_large=confirm_large,
+    )
+    return record_save(actor=actor, checked=checked)
+
+
+def record_update(
+    *,
+    actor: Any,
+    record: Record,
+    raw: Mapping[str, Any],
+    people: Sequence[PersonIn] | None = None,
+    confirm_large: bool = False,
+) -> Record:
+    report = record.report
+    kind = record._meta.model_name or ""
+    checked = record_check(
+        actor=actor,
+        kind=kind,
+        pairing=report.pairing,
+        reporter=report.reporter,
+        year=report.year,
+        raw=raw,
+        people=people or (),
+        confirm_large=confirm_large,
+        record=record,
+    )
+    return record_save(actor=actor, checked=checked, record=record)
+
+
+@transaction.atomic
+def record_delete(*, actor: Any, record: Record) -> None:
+    report = record.report
+    check_reporter(actor, report.pairing, report.reporter)
+    if report.state not in EDITABLE:
+        raise UserError(f"该记录所在报送已{report.get_state_display()}，不能删除")
+    audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=record, before=snapshot(record))
+    record.delete()
+
+
+# ---------------------------------------------------------------- report → review → lock
+
+
+def report_records(report: Report) -> dict[str, int]:
+    from xiezuo.cooperation.models import MODELS
+
+    return {
+        kind: model._default_manager.filter(report=report).count() for kind, model in MODELS.items()
+    }
+
+
+def _may_review(actor: Any, report: Report) -> None:
+    """A reviewer one level up: the report's unit lies strictly inside the reviewer's region."""
+    if actor is None:
+        return
+    if not may_review(actor):
+        raise _deny("只有审核人或管理员可以审核报送")
+    own = _own_prefix(actor)
+    if own is None:
+        return
+    if not own or not report.reporter_id.startswith(own) or actor.region_id == report.reporter_id:
+        raise _deny("报送由上一级协作办审核：您不能审核本级或其他地区的报送")
+
+
+@transaction.atomic
+def report_submit(*, actor: Any, report: Report) -> Report:
+    check_reporter(actor, report.pairing, report.reporter)
+    if report.state not in EDITABLE:
+        raise UserError(f"该报送已{report.get_state_display()}")
+    if not any(report_records(report).values()):
+        raise UserError("该报送还没有任何记录")
+    report.state = State.SUBMITTED
+    report.submitted_by = actor if getattr(actor, "pk", None) else None
+    report.submitted_at = timezone.now()
+    report.save(update_fields=["state", "submitted_by", "submitted_at"])
+    audit_record(
+        actor=actor, action=AuditEvent.Action.UPDATE, obj=report, after={"state": "submitted"}
+    )
+    return report
+
+
+@transaction.atomic
+def report_review(*, actor: Any, report: Report, approve: bool, comment: str = "") -> Report:
+    _may_review(actor, report)
+    if report.state != State.SUBMITTED:
+        raise UserError(f"只有待审核的报送可以审核（现为“{report.get_state_display()}”）")
+    if not approve and not comment.strip():
+        raise UserError("退回须说明理由", [Problem("退回须说明理由", "审核意见")])
+    report.state = State.APPROVED if approve else State.RETURNED
+    report.reviewed_by = actor if getattr(actor, "pk", None) else None
+    report.reviewed_at = timezone.now()
+    report.comment = comment.strip()
+    report.save(update_fields=["state", "reviewed_by", "reviewed_at", "comment"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=report,
+        after={"state": report.state, "comment": report.comment},
+    )
+    return report
+
+
+@transaction.atomic
+def report_unlock(*, actor: Any, report: Report, reason: str) -> Report:
+    """Reopen approved data: only with a reason, which the audit trail keeps."""
+    _may_review(actor, report)
+    if report.state != State.APPROVED:
+        raise UserError("只有已审核锁定的报送需要解锁")
+    if not reason.strip():
+        raise UserError("解锁须说明理由", [Problem("解锁须说明理由", "理由")])
+    report.state = State.RETURNED
+    report.comment = f"解锁：{reason.strip()}"
+    report.save(update_fields=["state", "comment"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=report,
+        before={"state": "approved"},
+        after={"state": "returned"},
+        summary=f"unlock: {reason.strip()}"[:200],
+    )
+    return report

@@ -1,0 +1,211 @@
+"""Cooperation records through their services: each kind, every bad input named by field,
+people linked to the registry, and report → review → lock."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+
+from tests.conftest import SUZHOU, TONGREN, YANHE
+from tests.cooperation.conftest import FUND
+from tests.factories import UserFactory
+from xiezuo.audit.models import AuditEvent
+from xiezuo.cooperation import services
+from xiezuo.cooperation.choices import State
+from xiezuo.cooperation.models import Fund, Industry, Person, Project, Report, Training
+from xiezuo.core.errors import Forbidden, UserError
+from xiezuo.pairing.models import Pairing
+from xiezuo.regions.models import Region
+from xiezuo.registry.idnumbers import make_resident_id
+
+pytestmark = pytest.mark.django_db
+
+
+def create(actor: Any, pairing: Pairing, kind: str, raw: dict[str, Any], **kw: Any) -> Any:
+    return services.record_create(
+        actor=actor,
+        kind=kind,
+        pairing=pairing,
+        reporter=Region.objects.get(code=kw.pop("reporter", SUZHOU)),
+        year=kw.pop("year", 2026),
+        raw=raw,
+        **kw,
+    )
+
+
+def fields_of(exc: pytest.ExceptionInfo[UserError]) -> list[str]:
+    return [p.where for p in exc.value.problems]
+
+
+def test_a_fund_is_saved_in_the_units_draft_report_and_audited(
+    suzhou_tongren: Pairing, suzhou_reporter: Any
+) -> None:
+    fund = create(suzhou_reporter, suzhou_tongren, "fund", FUND)
+    assert isinstance(fund, Fund) and str(fund.amount) == "1200.0000"
+    report = Report.objects.get()
+    assert (report.reporter_id, report.year, report.state) == (SUZHOU, 2026, State.DRAFT)
+    assert AuditEvent.objects.filter(object_type="cooperation.fund", action="create").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"amount": "-5"}, "金额（万元）", "负数"),
+        ({"amount": "12000000"}, "金额（万元）", "疑似按元填写"),
+        ({"amount": "abc"}, "金额（万元）", "不是数字"),
+        ({"date": "2025-12-31"}, "日期", "不在报送年度 2026 年内"),
+        ({"date": "2026-13-01"}, "日期", "不是日期"),
+        ({"recipient": "330102"}, "拨付至", "不在受帮扶方"),
+        ({"kind": "贷款"}, "资金类型", "不是可用的值"),
+        ({"amount": "150000"}, "金额（万元）", "超过 10 亿元"),
+        ({"disbursed": "2000"}, "已拨付金额", "超过资金总额"),
+        ({"source": ""}, "资金来源", "必填"),
+    ],
+)
+def test_bad_fund_fields_are_named_and_nothing_is_written(
+    suzhou_tongren: Pairing, suzhou_reporter: Any, change: dict[str, str], field: str, words: str
+) -> None:
+    with pytest.raises(UserError) as exc:
+        create(suzhou_reporter, suzhou_tongren, "fund", {**FUND, **change})
+    assert any(p.where == field and words in p.message for p in exc.value.problems), (
+        exc.value.problems
+    )
+    assert not Fund.objects.exists() and not Report.objects.exists()
+
+
+def test_a_large_county_amount_passes_once_confirmed(
+    suzhou_tongren: Pairing, suzhou_reporter: Any
+) -> None:
+    raw = {
+        "date": "2026-05-01",
+        "name": "沿河县城供水工程",
+        "sector": "基础设施",
+        "place": YANHE,
+        "budget_east": "90000",
+        "budget_local": "20000",
+        "status": "在建",
+    }
+    with pytest.raises(UserError, match="超过 10 亿元"):
+        create(suzhou_reporter, suzhou_tongren, "project", raw)
+    project = create(suzhou_reporter, suzhou_tongren, "project", {**raw, "confirmed_large": "是"})
+    assert isinstance(project, Project) and project.confirmed_large
+
+
+def test_reporter_must_belong_to_the_pairing_and_to_the_actor(
+    suzhou_tongren: Pairing, suzhou_reporter: Any
+) -> None:
+    with pytest.raises(UserError, match="不属于结对"):
+        create(suzhou_reporter, suzhou_tongren, "fund", FUND, reporter="330100")
+    tongren_reporter = UserFactory(side="west", region_id=TONGREN, roles=["reporter"])
+    with pytest.raises(Forbidden, match="只能填报本地区"):
+        create(tongren_reporter, suzhou_tongren, "fund", FUND)  # reporting as 苏州
+    viewer = UserFactory(side="east", region_id=SUZHOU, roles=["viewer"])
+    with pytest.raises(Forbidden):
+        create(viewer, suzhou_tongren, "fund", FUND)
+    # The western side reports its own records under the same pairing.
+    assert create(tongren_reporter, suzhou_tongren, "fund", FUND, reporter=TONGREN)
+
+
+def test_industry_checks_the_credit_code(suzhou_tongren: Pairing, suzhou_reporter: Any) -> None:
+    raw = {
+        "date": "2026-03-01",
+        "enterprise": "苏州某食品有限公司",
+        "credit_code": "91110000100010433X",
+        "investment": "3000",
+        "place": YANHE,
+        "jobs": "120",
+        "poor_employed": "60",
+        "workshop": "是",
+    }
+    with pytest.raises(UserError) as exc:
+        create(suzhou_reporter, suzhou_tongren, "industry", raw)
+    assert "校验位应为 L" in exc.value.problems[0].message
+    made = create(
+        suzhou_reporter, suzhou_tongren, "industry", {**raw, "credit_code": "91110000100010433L"}
+    )
+    assert isinstance(made, Industry) and made.workshop
+    with pytest.raises(UserError, match="多于吸纳就业"):
+        create(
+            suzhou_reporter,
+            suzhou_tongren,
+            "industry",
+            {**raw, "credit_code": "91110000100010433L", "poor_employed": "200"},
+        )
+
+
+def test_trainees_link_to_the_registry_or_are_flagged(
+    suzhou_tongren: Pairing,
+    suzhou_reporter: Any,
+    generated_rows: list[dict[str, str]],
+    write_csv: Any,
+) -> None:
+    from xiezuo.imports import services as imports
+
+    path = write_csv(generated_rows)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=None)
+    imports.batch_commit(imports.batch_parse(batch, user=None), actor=None)
+    registered = generated_rows[0]
+    stranger = make_resident_id("520627", datetime.date(1990, 1, 1), 7, male=True)
+    raw = {"date": "2026-06-10", "training_kind": "贫困劳动力", "title": "家政培训", "days": "7"}
+    training = create(
+        suzhou_reporter,
+        suzhou_tongren,
+        "training",
+        raw,
+        people=[
+            services.PersonIn(registered["姓名"], registered["证件号码"]),
+            services.PersonIn("王五", stranger),
+        ],
+    )
+    assert isinstance(training, Training) and training.trainees == 2
+    people = {p.name: p for p in Person.objects.filter(training=training)}
+    assert people[registered["姓名"]].in_registry
+    assert not people["王五"].in_registry  # kept and flagged, not dropped
+    assert stranger not in people["王五"].id_masked
+    with pytest.raises(UserError) as exc:
+        create(
+            suzhou_reporter,
+            suzhou_tongren,
+            "training",
+            raw,
+            people=[services.PersonIn("赵六", "4.30101E+17")],
+        )
+    assert fields_of(exc) == ["第 1 名人员"]
+
+
+def test_report_submit_review_lock_and_unlock(
+    suzhou_tongren: Pairing, suzhou_reporter: Any, jiangsu_reviewer: Any
+) -> None:
+    fund = create(suzhou_reporter, suzhou_tongren, "fund", FUND)
+    report = fund.report
+    suzhou_reviewer = UserFactory(side="east", region_id=SUZHOU, roles=["reviewer"])
+    with pytest.raises(UserError, match="待审核"):
+        services.report_review(actor=jiangsu_reviewer, report=report, approve=True)
+    services.report_submit(actor=suzhou_reporter, report=report)
+    # Locked while submitted: no edit, no new record in it, no delete.
+    with pytest.raises(UserError, match="待审核"):
+        services.record_update(actor=suzhou_reporter, record=fund, raw={**FUND, "amount": "1300"})
+    with pytest.raises(UserError, match="报送状态"):
+        create(suzhou_reporter, suzhou_tongren, "fund", FUND)
+    with pytest.raises(UserError):
+        services.record_delete(actor=suzhou_reporter, record=fund)
+    # Review is one level up: not by 苏州's own reviewer.
+    with pytest.raises(Forbidden, match="上一级"):
+        services.report_review(actor=suzhou_reviewer, report=report, approve=True)
+    with pytest.raises(UserError, match="说明理由"):
+        services.report_review(actor=jiangsu_reviewer, report=report, approve=False)
+    services.report_review(actor=jiangsu_reviewer, report=report, approve=False, comment="用途不明")
+    assert report.state == State.RETURNED and report.comment == "用途不明"
+    services.record_update(actor=suzhou_reporter, record=fund, raw={**FUND, "purpose": "茶产业"})
+    services.report_submit(actor=suzhou_reporter, report=report)
+    services.report_review(actor=jiangsu_reviewer, report=report, approve=True)
+    assert Report.objects.get().state == State.APPROVED
+    with pytest.raises(UserError, match="已审核锁定"):
+        services.record_update(actor=suzhou_reporter, record=fund, raw=FUND)
+    with pytest.raises(UserError, match="理由"):
+        services.report_unlock(actor=jiangsu_reviewer, report=report, reason=" ")
+    services.report_unlock(actor=jiangsu_reviewer, report=report, reason="审计发现金额有误")
+    assert report.state == State.RETURNED
+    assert AuditEvent.objects.filter(summary__startswith="unlock: 审计发现").exists()
