@@ -7,6 +7,20 @@ from typing import Any
 
 import pytest
 
+
+@pytest.fixture(autouse=True)
+def _short_lived_connections() -> Iterator[None]:
+    """The live server answers each request in a thread of its own; with persistent connections
+    (CONN_MAX_AGE, 60 s on PostgreSQL) those threads' connections outlive the test, and
+    PostgreSQL then refuses to drop the test database. Close each after its request."""
+    from django.db import connections
+
+    saved = connections.settings["default"].get("CONN_MAX_AGE", 0)
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
+    yield
+    connections.settings["default"]["CONN_MAX_AGE"] = saved
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -49,5 +63,9 @@ def browser_page() -> Iterator[Any]:
             if artifacts:
                 os.makedirs(artifacts, exist_ok=True)
                 page.screenshot(path=os.path.join(artifacts, "last-page.png"), full_page=True)
+            # Leave the app before closing: a page that polls (an import's progress, a proposal
+            # being solved) would otherwise keep the live server's threads, and their database
+            # connections, busy past the test — PostgreSQL then cannot drop the test database.
+            page.goto("about:blank")
             context.close()
             browser.close()
