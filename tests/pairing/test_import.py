@@ -250,3 +250,36 @@ def test_agreement_rows_with_wrong_unit_pairing_or_deadline(
     ]
     assert "万元" in found[0][2]
     assert not Agreement.objects.exists()
+
+
+def test_targets_export_imports_back_unchanged(
+    pairs_2016: None, suzhou_user: Any, tmp_path: Path
+) -> None:
+    from django.test import Client
+
+    header = [
+        "帮扶方代码",
+        "受帮扶方代码",
+        "年度",
+        "指标",
+        "目标值",
+        "截止日期",
+        "责任单位",
+        "责任人账号",
+    ]
+    rows = [
+        header,
+        [SUZHOU, TONGREN, "2019", "援建项目", "12", "2019-12-31", "苏州市协作办", "suzhou"],
+    ]
+    batch = run(importing.AGREEMENTS, xlsx(tmp_path, rows, "t.xlsx"), suzhou_user)
+    imports.batch_commit(batch, actor=suzhou_user)
+    client = Client()
+    client.force_login(suzhou_user)
+    exported = client.get("/pairings/targets.xlsx?year=2019")
+    assert exported.status_code == 200
+    path = tmp_path / "exported.xlsx"
+    path.write_bytes(exported.content)
+    again = run(importing.AGREEMENTS, path, suzhou_user)
+    assert again.rows_read == 1 and again.rows_with_errors == 0, issues(again)
+    imports.batch_commit(again, actor=suzhou_user)
+    assert Target.objects.count() == 1 and Target.objects.get().value == 12

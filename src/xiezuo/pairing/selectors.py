@@ -292,3 +292,13 @@ def proposal_get(*, user: Any, pk: int) -> Proposal:
     if found is None:
         raise NotFound(f"没有编号为 {pk} 的结对方案，或您无权查看")
     return found
+
+
+def target_list(
+    *, user: Any, pairings: QuerySet[Pairing], year: int | None = None
+) -> QuerySet[Target]:
+    """The targets of the agreements of these (already scoped) pairings."""
+    qs = Target.objects.filter(agreement__pairing__in=pairings).select_related(
+        "agreement", "agreement__pairing", "owner"
+    )
+    return qs.filter(agreement__year=year) if year else qs

@@ -185,3 +185,49 @@ def pairings_xlsx(*, request: HttpRequest, pairings: Any) -> HttpResponse:
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('结对关系.xlsx')}"
     return response
+
+
+def targets_xlsx(*, request: HttpRequest, targets: Any) -> HttpResponse:
+    """Agreement targets in the import's layout (one row per target), so an edited export
+    imports back and updates them."""
+    from xiezuo.pairing.importing import AGREEMENT_COLUMNS
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "年度协议目标"
+    sheet.append([c.label for c in AGREEMENT_COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    count = 0
+    for t in targets:
+        count += 1
+        pairing = t.agreement.pairing
+        sheet.append(
+            [
+                pairing.pk,
+                pairing.east_region_id or "",
+                pairing.west_region_id,
+                str(t.agreement.year),
+                t.agreement.signed_on.isoformat() if t.agreement.signed_on else "",
+                t.get_indicator_display(),
+                f"{t.value.normalize():f}",
+                t.unit,
+                t.deadline.isoformat(),
+                t.responsible_unit,
+                t.responsible_person,
+                t.owner.username if t.owner else "",
+            ]
+        )
+    buffer = BytesIO()
+    book.save(buffer)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        object_type="pairing.target",
+        object_repr="年度协议目标",
+        summary=f"exported {count} targets",
+    )
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('年度协议目标.xlsx')}"
+    return response

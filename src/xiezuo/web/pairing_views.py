@@ -164,6 +164,18 @@ def pairing_export(request: HttpRequest) -> HttpResponseBase:
     return exports.pairings_xlsx(request=request, pairings=_listed(request, _filters(request)))
 
 
+@login_required
+@require_GET
+def targets_export(request: HttpRequest) -> HttpResponseBase:
+    year = request.GET.get("year", "")
+    targets = selectors.target_list(
+        user=request.user,
+        pairings=_listed(request, _filters(request)),
+        year=int(year) if year.isdigit() else None,
+    )
+    return exports.targets_xlsx(request=request, targets=targets)
+
+
 class AgreementForm(forms.Form):
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     signed_on = forms.DateField(label="签订日期", required=False)

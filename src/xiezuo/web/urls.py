@@ -31,6 +31,7 @@ urlpatterns = [
     path("pairings/", pairing_views.pairing_list, name="pairing_list"),
     path("pairings/network.json", pairing_views.pairing_network, name="pairing_network"),
     path("pairings/export.xlsx", pairing_views.pairing_export, name="pairing_export"),
+    path("pairings/targets.xlsx", pairing_views.targets_export, name="targets_export"),
     path("pairings/<int:pk>/", pairing_views.pairing_detail, name="pairing_detail"),
     path("pairings/optimizer/", pairing_views.optimizer_page, name="optimizer"),
     path("pairings/proposals/<int:pk>/", pairing_views.proposal_detail, name="proposal_detail"),
