@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -25,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
 from xiezuo.core.errors import UserError
+from xiezuo.imports.batches import batch_fail, batch_update, batch_write_failed
 from xiezuo.imports.models import ImportBatch, ImportIssue
 from xiezuo.imports.readers import clean_text, open_table
 
@@ -79,15 +79,6 @@ class TableKind:
             for name in (col.label, *col.synonyms):
                 out[name] = col.key
         return out
-
-
-def _set(batch: ImportBatch, **fields: Any) -> ImportBatch:
-    for name, value in fields.items():
-        setattr(batch, name, value)
-    if fields.get("state") in (ImportBatch.State.COMMITTED, ImportBatch.State.FAILED):
-        fields["finished_at"] = batch.finished_at = timezone.now()
-    ImportBatch.objects.filter(pk=batch.pk).update(**fields)
-    return batch
 
 
 def _rows(spec: TableKind, batch: ImportBatch) -> tuple[int, Iterator[tuple[int, dict[str, str]]]]:
@@ -152,16 +143,15 @@ def _check_all(
 def parse(
     spec: TableKind, batch: ImportBatch, *, user: Any, progress: Progress | None
 ) -> ImportBatch:
-    _set(batch, state=ImportBatch.State.PARSING, progress=0, message="正在检查")
+    batch_update(batch, state=ImportBatch.State.PARSING, progress=0, message="正在检查")
     ImportIssue.objects.filter(batch=batch).delete()
     try:
         count, _prepared, issues, preview = _check_all(spec, batch, user)
     except UserError as exc:
-        ImportIssue.objects.create(batch=batch, row=0, column="", message=str(exc)[:300])
-        return _set(batch, state=ImportBatch.State.FAILED, message=str(exc), rows_with_errors=1)
+        return batch_fail(batch, exc)
     ImportIssue.objects.bulk_create(issues)
     errors = len(issues)
-    return _set(
+    return batch_update(
         batch,
         state=ImportBatch.State.PARSED,
         rows_read=count,
@@ -177,7 +167,7 @@ def commit(spec: TableKind, batch: ImportBatch, *, actor: Any) -> ImportBatch:
         raise UserError(f"该批次状态为“{batch.get_state_display()}”，只有检查完成的批次可以提交")
     if batch.rows_with_errors:
         raise UserError(f"该批次有 {batch.rows_with_errors} 处问题：请修改文件后重新上传")
-    _set(batch, state=ImportBatch.State.COMMITTING, progress=0, message="正在写入")
+    batch_update(batch, state=ImportBatch.State.COMMITTING, progress=0, message="正在写入")
     try:
         with transaction.atomic():
             # Checked again inside the transaction: what changed since the preview (a pairing
@@ -198,13 +188,13 @@ def commit(spec: TableKind, batch: ImportBatch, *, actor: Any) -> ImportBatch:
                 after=counts,
             )
     except UserError as exc:
-        _set(batch, state=ImportBatch.State.PARSED, message=str(exc))
+        batch_update(batch, state=ImportBatch.State.PARSED, message=str(exc))
         raise
     except Exception as exc:
-        _set(batch, state=ImportBatch.State.PARSED, message=f"写入失败，未做任何修改：{exc}")
+        batch_write_failed(batch, exc)
         raise
     done = "，".join(f"{k} {v}" for k, v in counts.items())
-    return _set(
+    return batch_update(
         batch,
         state=ImportBatch.State.COMMITTED,
         progress=100,

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Prefetch, Q, QuerySet
 
@@ -118,40 +118,55 @@ def agreements_of(pairing: Pairing) -> QuerySet[Agreement]:
     )
 
 
-def agreement_get(*, user: Any, pk: int) -> Agreement:
+M = TypeVar("M", Agreement, Target, Task)
+
+
+def _get_under_pairing(
+    model: type[M], *, user: Any, pk: int, path: str, what: str, related: tuple[str, ...]
+) -> M:
+    """One object that hangs off a pairing (by `path`), if the user may see that pairing."""
     found = (
-        Agreement.objects.filter(pk=pk)
-        .filter(_pairing_visible(user, "pairing__"))
-        .select_related("pairing", "pairing__east_region", "pairing__west_region")
+        model._default_manager.filter(pk=pk)
+        .filter(_pairing_visible(user, path))
+        .select_related(*related)
         .first()
     )
     if found is None:
-        raise NotFound(f"没有编号为 {pk} 的协议，或您无权查看")
+        raise NotFound(f"没有编号为 {pk} 的{what}，或您无权查看")
     return found
+
+
+def agreement_get(*, user: Any, pk: int) -> Agreement:
+    return _get_under_pairing(
+        Agreement,
+        user=user,
+        pk=pk,
+        path="pairing__",
+        what="协议",
+        related=("pairing", "pairing__east_region", "pairing__west_region"),
+    )
 
 
 def target_get(*, user: Any, pk: int) -> Target:
-    found = (
-        Target.objects.filter(pk=pk)
-        .filter(_pairing_visible(user, "agreement__pairing__"))
-        .select_related("agreement", "agreement__pairing", "owner")
-        .first()
+    return _get_under_pairing(
+        Target,
+        user=user,
+        pk=pk,
+        path="agreement__pairing__",
+        what="目标",
+        related=("agreement", "agreement__pairing", "owner"),
     )
-    if found is None:
-        raise NotFound(f"没有编号为 {pk} 的目标，或您无权查看")
-    return found
 
 
 def task_get(*, user: Any, pk: int) -> Task:
-    found = (
-        Task.objects.filter(pk=pk)
-        .filter(_pairing_visible(user, "target__agreement__pairing__"))
-        .select_related("target", "target__agreement__pairing", "owner")
-        .first()
+    return _get_under_pairing(
+        Task,
+        user=user,
+        pk=pk,
+        path="target__agreement__pairing__",
+        what="任务",
+        related=("target", "target__agreement__pairing", "owner"),
     )
-    if found is None:
-        raise NotFound(f"没有编号为 {pk} 的任务，或您无权查看")
-    return found
 
 
 def _pairing_visible(user: Any, path: str) -> Q:

@@ -26,6 +26,7 @@ from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
 from xiezuo.core import crypto
 from xiezuo.core.errors import UserError
+from xiezuo.imports.batches import batch_fail, batch_update, batch_write_failed
 from xiezuo.imports.models import ImportBatch, ImportIssue
 from xiezuo.imports.readers import STRIP, Table, clean_text, open_table
 from xiezuo.imports.services import Progress
@@ -520,7 +521,7 @@ BATCH_ROWS = 5000
 def parse_batch(batch: ImportBatch, *, user: Any, progress: Progress | None = None) -> ImportBatch:
     """Check every row of the batch's file into the staging table and record every issue."""
     progress = progress or (lambda pct, msg: None)
-    _set(batch, state=ImportBatch.State.PARSING, progress=0, message="正在检查")
+    batch_update(batch, state=ImportBatch.State.PARSING, progress=0, message="正在检查")
     StagedMember.objects.filter(batch=batch).delete()
     ImportIssue.objects.filter(batch=batch).delete()
     path = Path(batch.stored_path)
@@ -540,7 +541,7 @@ def parse_batch(batch: ImportBatch, *, user: Any, progress: Progress | None = No
         errors = 1
     errors += _cross_row_checks(batch)
     summary = _preview_summary(batch)
-    return _set(
+    return batch_update(
         batch,
         state=ImportBatch.State.PARSED,
         rows_read=rows,
@@ -554,8 +555,7 @@ def parse_batch(batch: ImportBatch, *, user: Any, progress: Progress | None = No
 def _fail(batch: ImportBatch, exc: UserError) -> ImportBatch:
     """The file itself is unusable: drop what was staged and say why, as the batch's one issue."""
     StagedMember.objects.filter(batch=batch).delete()
-    ImportIssue.objects.create(batch=batch, row=0, column="", message=str(exc)[:300])
-    return _set(batch, state=ImportBatch.State.FAILED, message=str(exc), rows_with_errors=1)
+    return batch_fail(batch, exc)
 
 
 @contextmanager
@@ -734,23 +734,13 @@ def _key(batch: ImportBatch) -> Any:
     return pk.get_db_prep_value(batch.pk, connection)
 
 
-def _set(batch: ImportBatch, **fields: Any) -> ImportBatch:
-    for name, value in fields.items():
-        setattr(batch, name, value)
-    if fields.get("state") in (ImportBatch.State.COMMITTED, ImportBatch.State.FAILED):
-        batch.finished_at = timezone.now()
-        fields["finished_at"] = batch.finished_at
-    ImportBatch.objects.filter(pk=batch.pk).update(**fields)
-    return batch
-
-
 def commit_batch(batch: ImportBatch, *, actor: Any) -> ImportBatch:
     """Write a checked batch into the registry: all of it, or (on any error) none of it."""
     if batch.state != ImportBatch.State.PARSED:
         raise UserError(f"该批次状态为“{batch.get_state_display()}”，只有检查完成的批次可以提交")
     if batch.rows_with_errors:
         raise UserError(f"该批次有 {batch.rows_with_errors} 处问题：请修改文件后重新上传")
-    _set(batch, state=ImportBatch.State.COMMITTING, progress=0, message="正在写入")
+    batch_update(batch, state=ImportBatch.State.COMMITTING, progress=0, message="正在写入")
     try:
         with transaction.atomic():
             counts = _commit_sql(batch, actor)
@@ -764,9 +754,9 @@ def commit_batch(batch: ImportBatch, *, actor: Any) -> ImportBatch:
             )
             StagedMember.objects.filter(batch=batch).delete()
     except Exception as exc:
-        _set(batch, state=ImportBatch.State.PARSED, message=f"写入失败，未做任何修改：{exc}")
+        batch_write_failed(batch, exc)
         raise
-    return _set(
+    return batch_update(
         batch,
         state=ImportBatch.State.COMMITTED,
         progress=100,

@@ -173,18 +173,7 @@ def pairings_xlsx(*, request: HttpRequest, pairings: Any) -> HttpResponse:
         )
     for letter, width in zip("ABCDE", (14, 24, 12, 14, 24), strict=True):
         sheet.column_dimensions[letter].width = width
-    buffer = BytesIO()
-    book.save(buffer)
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.EXPORT,
-        object_type="pairing.pairing",
-        object_repr="结对关系",
-        summary=f"exported {count} pairings",
-    )
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('结对关系.xlsx')}"
-    return response
+    return _audited_workbook(request, book, "pairing.pairing", "结对关系", count)
 
 
 def targets_xlsx(*, request: HttpRequest, targets: Any) -> HttpResponse:
@@ -219,15 +208,22 @@ def targets_xlsx(*, request: HttpRequest, targets: Any) -> HttpResponse:
                 t.owner.username if t.owner else "",
             ]
         )
+    return _audited_workbook(request, book, "pairing.target", "年度协议目标", count)
+
+
+def _audited_workbook(
+    request: HttpRequest, book: Workbook, object_type: str, title: str, count: int
+) -> HttpResponse:
+    """The workbook as a download named after `title`, with the export in the audit trail."""
     buffer = BytesIO()
     book.save(buffer)
     audit_record(
         actor=request.user,
         action=AuditEvent.Action.EXPORT,
-        object_type="pairing.target",
-        object_repr="年度协议目标",
-        summary=f"exported {count} targets",
+        object_type=object_type,
+        object_repr=title,
+        summary=f"exported {count} rows",
     )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('年度协议目标.xlsx')}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(title + '.xlsx')}"
     return response
