@@ -375,7 +375,7 @@ SPECS: dict[str, Spec] = {
         (
             DATE,
             Field("enterprise", "企业名称", "text", example="苏州某食品有限公司"),
-            Field("credit_code", "统一社会信用代码", "credit_code", example="91320500MA1MXXXXXX"),
+            Field("credit_code", "统一社会信用代码", "credit_code", example="91320500MA1MXY3K4K"),
             Field(
                 "investment", "实际投资（万元）", "amount", synonyms=("实际投资",), example="3000"
             ),

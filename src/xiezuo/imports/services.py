@@ -42,6 +42,7 @@ def _tabular(spec: TableKind) -> Importer:
 
 
 def _importers() -> dict[str, Importer]:
+    from xiezuo.cooperation import importing as cooperation
     from xiezuo.pairing import importing as pairing
     from xiezuo.registry import importing as registry
 
@@ -49,6 +50,7 @@ def _importers() -> dict[str, Importer]:
         registry.KIND: Importer("建档立卡户与成员", registry.parse_batch, registry.commit_batch),
         pairing.PAIRINGS: _tabular(pairing.PAIRINGS_KIND),
         pairing.AGREEMENTS: _tabular(pairing.AGREEMENTS_KIND),
+        **{kind: _tabular(table) for kind, table in cooperation.TABLES.items()},
     }
 
 

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from xiezuo.cooperation.choices import Kind
 from xiezuo.core.errors import UserError
 from xiezuo.imports import tabular
 
@@ -103,11 +104,13 @@ def registry_template() -> tuple[str, bytes]:
 
 def _tabular_template(kind: str) -> Callable[[], tuple[str, bytes]]:
     def make() -> tuple[str, bytes]:
+        from xiezuo.cooperation import importing as cooperation
         from xiezuo.pairing import importing as pairing
 
         spec = {
             pairing.PAIRINGS: pairing.PAIRINGS_KIND,
             pairing.AGREEMENTS: pairing.AGREEMENTS_KIND,
+            **cooperation.TABLES,
         }[kind]
         return f"{spec.label}导入模板.xlsx", tabular.template(spec)
 
@@ -118,6 +121,8 @@ TEMPLATES = {
     "registry": registry_template,
     "pairings": _tabular_template("pairings"),
     "agreements": _tabular_template("agreements"),
+    # One per kind of cooperation record, named as cooperation.importing names them.
+    **{f"coop_{kind}": _tabular_template(f"coop_{kind}") for kind in Kind.values},
 }
 
 

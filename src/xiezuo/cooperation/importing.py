@@ -1,0 +1,270 @@
+"""Excel import of cooperation records, one table per kind (`coop_fund`, `coop_project`, …),
+built from `specs.SPECS` through the shared staged import.
+
+A table's columns are: the pairing (结对编号, or 帮扶方代码 + 受帮扶方代码 — only pairings the
+uploader can see), 填报单位代码 (optional: the uploader's own region; a national uploader must
+give it), 年度, then the spec's fields in order; kinds that list the people they served
+(training, industry) add 人员名单, and funds add 确认大额 (the 10 亿元 confirmation a project
+carries as a field of its own). Each row passes `services.record_check`, the same rules as the
+form and the API, and the commit writes through `services.record_save`.
+
+A re-import updates, never duplicates: a row whose natural key matches a record of the same
+report (pairing + reporting unit + year) updates that record. The keys, also on each template's
+说明 sheet:
+
+* 帮扶资金: 日期 + 资金来源 + 拨付至 + 金额
+* 帮扶项目: 项目名称
+* 人才交流: 姓名 + 开始日期
+* 培训: 培训名称 + 开班日期
+* 产业合作: 统一社会信用代码
+* 消费扶贫: 日期 + 东部采购方 + 西部销售方 + 产品
+* 社会帮扶: 日期 + 捐赠方 + 捐赠内容
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from xiezuo.cooperation import services, specs
+from xiezuo.cooperation.choices import Kind
+from xiezuo.cooperation.models import Record
+from xiezuo.core.errors import Problem, UserError
+from xiezuo.imports.tabular import Column, Context, RowError, TableKind, parse_year
+from xiezuo.pairing.importing import AGREEMENT_COLUMNS
+from xiezuo.pairing.importing import _pairing_of as pairing_of
+from xiezuo.regions import codes
+from xiezuo.regions.models import Region
+from xiezuo.registry import idnumbers
+
+PREFIX = "coop_"
+
+# The fields that, with the report, identify a record across imports.
+KEYS: dict[str, tuple[str, ...]] = {
+    Kind.FUND: ("date", "source", "recipient", "amount"),
+    Kind.PROJECT: ("name",),
+    Kind.TALENT: ("name", "date"),
+    Kind.TRAINING: ("title", "date"),
+    Kind.INDUSTRY: ("credit_code",),
+    Kind.CONSUMPTION: ("date", "buyer", "seller", "product"),
+    Kind.SOCIAL: ("date", "donor", "gift"),
+}
+
+# Kinds whose amounts the services hold for confirmation above 10 亿元; the project spec has
+# the confirmation as a field, a fund gets the same column here.
+_CONFIRM = specs.SPECS[Kind.PROJECT].field("confirmed_large")
+_CONFIRMED_KINDS = (Kind.FUND, Kind.PROJECT)
+
+# The pairing is found as the agreement import finds it (`pairing_of` reads these columns).
+_SIDE_NOTES = {"east_code": "结对东部一方的区划代码", "west_code": "结对西部一方的区划代码"}
+_UNIT_COLUMNS = (
+    *(
+        replace(c, note=_SIDE_NOTES.get(c.key, c.note))
+        for c in AGREEMENT_COLUMNS
+        if c.key in ("pairing_id", "east_code", "west_code")
+    ),
+    Column(
+        "reporter_code",
+        "填报单位代码",
+        False,
+        ("填报单位",),
+        "填报记录的地区代码；不填为您所在的地区，国家级用户须填写",
+    ),
+    Column("year", "年度", True, ("报送年度",), "四位年份；记录的日期须在该年内", "2026"),
+)
+
+_EXAMPLE_PEOPLE = "；".join(
+    f"{name} {idnumbers.make_resident_id('520627', datetime.date(1990 + i, 3, 1), i, male=i == 1)}"
+    for i, name in ((1, "张三"), (2, "李梅"))
+)
+_PEOPLE = Column(
+    "people",
+    "人员名单",
+    False,
+    ("学员名单", "就业贫困人口名单"),
+    "每人写“姓名 证件号码”（18 位身份证号或残疾人证号），人与人之间用分号或换行隔开；"
+    "不在建档立卡系统中的人员照样保存并标注。留空则保留已有名单",
+    _EXAMPLE_PEOPLE,
+)
+
+# "第 3 名人员" from the services: the person's place in the list.
+_PERSON_WHERE = re.compile(r"第 \d+ 名人员")
+_LIST_SEPARATORS = re.compile(r"[;；\r\n]+")
+_NAME_TRIM = " \t\u3000,，:：、"
+
+
+def _note(field: specs.Field) -> str:
+    if field.type == "choice":
+        extra = "可用：" + "、".join(str(label) for label in field.choices.labels)
+    elif field.type == "bool":
+        extra = "填“是”或“否”"
+    elif field.type == "date":
+        extra = "例如 2026-05-20"
+    elif field.type == "amount":
+        extra = "以万元计，不能为负数"
+    else:
+        extra = ""
+    return "；".join(part for part in (field.note, extra) if part)
+
+
+def _column(field: specs.Field) -> Column:
+    # The reader turns full-width brackets in headers into ASCII ones ("金额(万元)"), so a label
+    # like "金额（万元）" is also known in that spelling.
+    ascii_label = field.label.replace("（", "(").replace("）", ")")
+    synonyms = field.synonyms + ((ascii_label,) if ascii_label != field.label else ())
+    return Column(field.name, field.label, field.required, synonyms, _note(field), field.example)
+
+
+def columns(spec: specs.Spec) -> tuple[Column, ...]:
+    extra: list[Column] = []
+    if spec.people:
+        extra.append(_PEOPLE)
+    if spec.kind in _CONFIRMED_KINDS and _CONFIRM not in spec.fields:
+        extra.append(_column(_CONFIRM))
+    return (*_UNIT_COLUMNS, *(_column(f) for f in spec.fields), *extra)
+
+
+def reporting_unit(user: Any, code: str | None) -> Region:
+    """The unit a record is reported for: the code given, else the user's own region (shared
+    with the API, so both doors default alike)."""
+    where = "填报单位代码"
+    if not code:
+        own = getattr(user, "region", None)
+        if own is None:
+            message = "国家级用户须填写填报单位代码"
+            raise UserError(message, [Problem(message, where)])
+        return own  # type: ignore[no-any-return]
+    region = None
+    if codes.is_digits(code) and codes.is_well_formed(code):
+        region = Region.objects.filter(code=code, is_active=True).first()
+    if region is None:
+        message = f"“{code}”不是现行的区划代码"
+        raise UserError(message, [Problem(message, where)])
+    return region
+
+
+def parse_people(text: str) -> list[services.PersonIn]:
+    """`姓名 证件号码` pairs separated by semicolons or new lines. An error names the person by
+    place and shows an ID number only masked."""
+    people = []
+    items = [item.strip() for item in _LIST_SEPARATORS.split(text) if item.strip()]
+    for i, item in enumerate(items, start=1):
+        digit = next((pos for pos, ch in enumerate(item) if ch.isdigit()), None)
+        name = item[:digit].strip(_NAME_TRIM) if digit is not None else item.strip(_NAME_TRIM)
+        number = item[digit:].strip() if digit is not None else ""
+        if not number:
+            raise RowError("people", f"第 {i} 名人员“{name}”缺少证件号码：应写作“姓名 证件号码”")
+        if not name:
+            masked = idnumbers.mask(idnumbers.normalise(number))
+            raise RowError("people", f"第 {i} 名人员（证件号码 {masked}）缺少姓名")
+        people.append(services.PersonIn(name, number))
+    return people
+
+
+@dataclass
+class RecordRow:
+    checked: services.Checked
+    existing: Record | None
+
+
+def _as_row_error(exc: UserError, table: dict[str, str]) -> RowError:
+    """The services name fields by label; the import names the column. Every problem of the row
+    is told, the first one's column is the issue's."""
+
+    def column(where: str) -> str:
+        if _PERSON_WHERE.fullmatch(where):
+            return "people"
+        return table.get(where, {"权限": "reporter_code", "报送状态": "year"}.get(where, where))
+
+    if not exc.problems:
+        return RowError("", exc.summary)
+    first, *rest = exc.problems
+    # The column holds the whole list: the person's place goes into the message.
+    person = _PERSON_WHERE.fullmatch(first.where)
+    message = f"{first.where} {first.message}" if person else first.message
+    if rest:
+        message += "；另有：" + "；".join(str(p) for p in rest)
+    return RowError(column(first.where), message)
+
+
+def check_row(spec: specs.Spec, row: dict[str, str], ctx: Context, number: int) -> RecordRow:
+    table = TABLES[PREFIX + str(spec.kind)].headers()
+    pairing = pairing_of(row, ctx.user)
+    try:
+        reporter = reporting_unit(ctx.user, row.get("reporter_code", ""))
+    except UserError as exc:
+        raise _as_row_error(exc, table) from exc
+    year = parse_year(row.get("year", ""), "year")
+    people = parse_people(row["people"]) if spec.people and row.get("people") else []
+    confirm = False
+    if spec.kind in _CONFIRMED_KINDS:
+        try:
+            confirm = specs.parse_value(_CONFIRM, row.get(_CONFIRM.name, ""))
+        except specs.Invalid as exc:
+            raise RowError(_CONFIRM.name, exc.problem.message) from exc
+    try:
+        checked = services.record_check(
+            actor=ctx.user,
+            kind=spec.kind,
+            pairing=pairing,
+            reporter=reporter,
+            year=year,
+            raw={f.name: row.get(f.name, "") for f in spec.fields},
+            people=people,
+            confirm_large=confirm,
+        )
+    except UserError as exc:
+        raise _as_row_error(exc, table) from exc
+    key = {name: checked.values[name] for name in KEYS[spec.kind]}
+    labels = " + ".join(spec.field(name).label for name in key)
+    shown = tuple(v.code if isinstance(v, Region) else v for v in key.values())
+    # Last, so a row already wrong in itself is not also reported as a repeat.
+    ctx.once(
+        (pairing.pk, reporter.code, year, shown), KEYS[spec.kind][0], f"同一报送中{labels}", number
+    )
+    existing = (
+        spec.model._default_manager.filter(
+            report__pairing=pairing, report__reporter=reporter, report__year=year, **key
+        )
+        .order_by("pk")
+        .first()
+    )
+    return RecordRow(checked, existing)
+
+
+def _writer(spec: specs.Spec) -> Callable[[list[RecordRow], Any], dict[str, int]]:
+    def write(rows: list[RecordRow], actor: Any) -> dict[str, int]:
+        created = updated = 0
+        for item in rows:
+            services.record_save(actor=actor, checked=item.checked, record=item.existing)
+            if item.existing is None:
+                created += 1
+            else:
+                updated += 1
+        return {f"新增{spec.label}": created, f"更新{spec.label}": updated}
+
+    return write
+
+
+def _table(spec: specs.Spec) -> TableKind:
+    key = " + ".join(("结对", "填报单位", "年度", *(spec.field(n).label for n in KEYS[spec.kind])))
+    people = "人员名单留空时保留已有名单。" if spec.people else ""
+    return TableKind(
+        kind=PREFIX + str(spec.kind),
+        label=spec.label,
+        columns=columns(spec),
+        check=functools.partial(check_row, spec),
+        write=_writer(spec),
+        notes=f"一行一条{spec.label}记录，记入该结对、填报单位和年度的报送（没有则新建）。"
+        "结对按结对编号，或帮扶方代码和受帮扶方代码查找，只限您能看到的结对；"
+        "填报单位不填为您所在的地区。"
+        f"重复导入时按“{key}”找到已有记录并更新，不会重复。{people}"
+        "已提交或已审核锁定的报送不能导入，须先退回或解锁。金额以万元计。",
+    )
+
+
+TABLES: dict[str, TableKind] = {PREFIX + str(k): _table(s) for k, s in specs.SPECS.items()}
