@@ -34,9 +34,9 @@ from xiezuo.cooperation import services, specs
 from xiezuo.cooperation.choices import Kind
 from xiezuo.cooperation.models import Record
 from xiezuo.core.errors import Problem, UserError
+from xiezuo.imports.readers import clean_header
 from xiezuo.imports.tabular import Column, Context, RowError, TableKind, parse_year
-from xiezuo.pairing.importing import AGREEMENT_COLUMNS
-from xiezuo.pairing.importing import _pairing_of as pairing_of
+from xiezuo.pairing.importing import AGREEMENT_COLUMNS, pairing_of
 from xiezuo.regions import codes
 from xiezuo.regions.models import Region
 from xiezuo.registry import idnumbers
@@ -112,11 +112,9 @@ def _note(field: specs.Field) -> str:
 
 
 def _column(field: specs.Field) -> Column:
-    # The reader turns full-width brackets in headers into ASCII ones ("金额(万元)"), so a label
-    # like "金额（万元）" is also known in that spelling.
-    ascii_label = field.label.replace("（", "(").replace("）", ")")
-    synonyms = field.synonyms + ((ascii_label,) if ascii_label != field.label else ())
-    return Column(field.name, field.label, field.required, synonyms, _note(field), field.example)
+    return Column(
+        field.name, field.label, field.required, field.synonyms, _note(field), field.example
+    )
 
 
 def columns(spec: specs.Spec) -> tuple[Column, ...]:
@@ -173,22 +171,26 @@ class RecordRow:
 
 def _as_row_error(exc: UserError, table: dict[str, str]) -> RowError:
     """The services name fields by label; the import names the column. Every problem of the row
-    is told, the first one's column is the issue's."""
+    is told, each as an issue under its own column."""
 
     def column(where: str) -> str:
         if _PERSON_WHERE.fullmatch(where):
             return "people"
-        return table.get(where, {"权限": "reporter_code", "报送状态": "year"}.get(where, where))
+        return table.get(
+            clean_header(where), {"权限": "reporter_code", "报送状态": "year"}.get(where, where)
+        )
 
     if not exc.problems:
         return RowError("", exc.summary)
-    first, *rest = exc.problems
-    # The column holds the whole list: the person's place goes into the message.
-    person = _PERSON_WHERE.fullmatch(first.where)
-    message = f"{first.where} {first.message}" if person else first.message
-    if rest:
-        message += "；另有：" + "；".join(str(p) for p in rest)
-    return RowError(column(first.where), message)
+
+    def issue(problem: Problem) -> tuple[str, str]:
+        # The people column holds the whole list: the person's place goes into the message.
+        person = _PERSON_WHERE.fullmatch(problem.where)
+        message = f"{problem.where} {problem.message}" if person else problem.message
+        return column(problem.where), message
+
+    first, *rest = (issue(p) for p in exc.problems)
+    return RowError(*first, also=tuple(rest))
 
 
 def check_row(spec: specs.Spec, row: dict[str, str], ctx: Context, number: int) -> RecordRow:

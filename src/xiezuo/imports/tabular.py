@@ -26,7 +26,7 @@ from xiezuo.audit.services import audit_record
 from xiezuo.core.errors import UserError
 from xiezuo.imports.batches import batch_fail, batch_update, batch_write_failed
 from xiezuo.imports.models import ImportBatch, ImportIssue
-from xiezuo.imports.readers import clean_text, open_table
+from xiezuo.imports.readers import clean_header, clean_text, open_table
 
 Progress = Callable[[int, str], None]
 PREVIEW_ROWS = 20
@@ -43,12 +43,14 @@ class Column:
 
 
 class RowError(Exception):
-    """One row is wrong in one column; the message says why, in words the user can act on."""
+    """A row is wrong in a column; the message says why, in words the user can act on. `also`
+    holds further (column, message) problems of the same row, each shown as an issue of its own."""
 
-    def __init__(self, column: str, message: str) -> None:
+    def __init__(self, column: str, message: str, also: tuple[tuple[str, str], ...] = ()) -> None:
         super().__init__(message)
         self.column = column
         self.message = message
+        self.also = also
 
 
 @dataclass
@@ -74,10 +76,12 @@ class TableKind:
     notes: str = ""
 
     def headers(self) -> dict[str, str]:
+        """Header text → column key, spelt as the reader cleans headers (it turns "金额（万元）"
+        into "金额(万元)" and drops spaces), so a label matches however the file wrote it."""
         out: dict[str, str] = {}
         for col in self.columns:
             for name in (col.label, *col.synonyms):
-                out[name] = col.key
+                out[clean_header(name)] = col.key
         return out
 
 
@@ -120,14 +124,15 @@ def _check_all(
         try:
             prepared.append(spec.check(row, ctx, number))
         except RowError as exc:
-            issues.append(
+            issues += [
                 ImportIssue(
                     batch=batch,
                     row=number,
-                    column=labels.get(exc.column, exc.column)[:50],
-                    message=exc.message[:300],
+                    column=labels.get(column, column)[:50],
+                    message=message[:300],
                 )
-            )
+                for column, message in ((exc.column, exc.message), *exc.also)
+            ]
         except UserError as exc:
             where = exc.problems[0].where if exc.problems else ""
             issues.append(

@@ -257,7 +257,7 @@ class TargetRow:
     fields: dict[str, Any]
 
 
-def _pairing_of(row: dict[str, str], user: Any) -> Pairing:
+def pairing_of(row: dict[str, str], user: Any) -> Pairing:
     from xiezuo.pairing.selectors import pairing_list
 
     visible = pairing_list(user=user, status=Status.ACTIVE) if user is not None else None
@@ -281,7 +281,7 @@ def _pairing_of(row: dict[str, str], user: Any) -> Pairing:
 
 
 def check_target_row(row: dict[str, str], ctx: Context, number: int) -> TargetRow:
-    pairing = _pairing_of(row, ctx.user)
+    pairing = pairing_of(row, ctx.user)
     year = parse_year(row.get("year", ""), "year")
     label = row.get("indicator", "")
     indicator = _INDICATORS.get(label)
