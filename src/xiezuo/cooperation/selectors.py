@@ -266,6 +266,13 @@ class Panel:
     stacked: bool
     series: list[Series]
 
+    @property
+    def totals(self) -> Series | None:
+        """The stack's height per year, where the series add up to a whole."""
+        if not self.stacked or len(self.series) < 2:
+            return None
+        return Series("小计", [sum(v) for v in zip(*(s.values for s in self.series), strict=True)])
+
 
 @dataclass
 class AidOverview:

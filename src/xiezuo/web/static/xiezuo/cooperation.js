@@ -15,12 +15,14 @@ function drawAid() {
       legend: { type: "scroll", top: 0 },
       grid: { top: 40, left: 60, right: 20, bottom: 30 },
       xAxis: { type: "category", data: data.years },
-      yAxis: { type: "value", name: panel.unit },
+      // Counts of people, projects and firms are whole numbers: no 0.5 on their axis.
+      yAxis: { type: "value", name: panel.unit, minInterval: panel.unit === "万元" ? 0 : 1 },
       series: panel.series.map(function (s) {
         return {
           name: s.name,
           type: "bar",
           stack: panel.stacked ? "total" : undefined,
+          barMaxWidth: 56,
           emphasis: { focus: "series" },
           data: s.data
         };
