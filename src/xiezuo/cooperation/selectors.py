@@ -3,13 +3,17 @@ is visible when its pairing is (either side in the user's subtree or its partner
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from xiezuo.accounts.scope import scope_for
 from xiezuo.cooperation.choices import State
 from xiezuo.cooperation.models import MODELS, Record, Report
+from xiezuo.cooperation.specs import spec
 from xiezuo.core.errors import NotFound
 from xiezuo.regions import codes
 
@@ -98,3 +102,246 @@ def reports_to_review(*, user: Any) -> QuerySet[Report]:
     if region is None:
         return qs.none()
     return qs.filter(codes.subtree_q("reporter_id", region.code)).exclude(reporter_id=region.code)
+
+
+def reports_below(*, user: Any, state: str) -> QuerySet[Report]:
+    """Reports in `state` of the units strictly below the user's region (national: all) — what
+    a reviewer one level up may act on, e.g. approved reports it may unlock."""
+    qs = report_list(user=user, state=state)
+    if scope_for(user).everything:
+        return qs
+    region = getattr(user, "region", None)
+    if region is None:
+        return qs.none()
+    return qs.filter(codes.subtree_q("reporter_id", region.code)).exclude(reporter_id=region.code)
+
+
+def reports_of_unit(*, user: Any) -> QuerySet[Report]:
+    """The reports the user's own unit makes (national users, who report for no unit: all)."""
+    qs = report_list(user=user)
+    region = getattr(user, "region", None)
+    if scope_for(user).everything and region is None:
+        return qs
+    return qs.filter(reporter_id=region.code) if region is not None else qs.none()
+
+
+def report_counts(report_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Records per kind of each report, one query per kind (not one per report and kind)."""
+    ids = list(report_ids)
+    out: dict[int, dict[str, int]] = {pk: dict.fromkeys(MODELS, 0) for pk in ids}
+    for kind, model in MODELS.items():
+        rows = (
+            model._default_manager.filter(report_id__in=ids)
+            .order_by()
+            .values("report_id")
+            .annotate(n=Count("pk"))
+            .values_list("report_id", "n")
+        )
+        for report_id, n in rows:
+            out[report_id][kind] = n
+    return out
+
+
+def kind_counts(*, user: Any) -> dict[str, int]:
+    """Visible records per kind."""
+    return {kind: record_list(user=user, kind=kind).count() for kind in MODELS}
+
+
+# ---------------------------------------------------------------- aid by kind and year
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One aggregate of one kind of record per year, optionally split into a series per value
+    of choice fields (`by`), or named `name` when not split."""
+
+    kind: str
+    aggregate: Any  # a Django aggregate expression
+    by: tuple[str, ...] = ()
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    key: str
+    title: str
+    unit: str
+    stacked: bool
+    measures: tuple[Measure, ...]
+
+
+def _label(kind: str, field: str) -> str:
+    """A series name from the spec's field label, without the unit the panel already states."""
+    return spec(kind).field(field).label.replace("（万元）", "")
+
+
+def _panels() -> tuple[PanelSpec, ...]:
+    return (
+        PanelSpec(
+            "funds",
+            "帮扶资金（按资金类型）",
+            "万元",
+            True,
+            (Measure("fund", Sum("amount"), ("kind",)),),
+        ),
+        PanelSpec(
+            "budgets",
+            "项目资金（按来源）",
+            "万元",
+            True,
+            tuple(
+                Measure("project", Sum(f), name=_label("project", f))
+                for f in ("budget_east", "budget_local", "budget_social")
+            ),
+        ),
+        PanelSpec(
+            "other_amounts",
+            "产业投资、消费扶贫与社会帮扶",
+            "万元",
+            False,
+            (
+                Measure("industry", Sum("investment"), name="产业合作实际投资"),
+                Measure("consumption", Sum("amount"), name="消费扶贫金额"),
+                Measure("social", Sum("value"), name="社会帮扶折合金额"),
+            ),
+        ),
+        PanelSpec(
+            "projects",
+            "帮扶项目（按类别）",
+            "个",
+            True,
+            (Measure("project", Count("pk"), ("sector",)),),
+        ),
+        PanelSpec(
+            "talent",
+            "人才交流（按方向和类别）",
+            "人",
+            True,
+            (Measure("talent", Count("pk"), ("direction", "talent_kind")),),
+        ),
+        PanelSpec(
+            "trainings",
+            "培训期数（按培训对象）",
+            "期",
+            True,
+            (Measure("training", Count("pk"), ("training_kind",)),),
+        ),
+        PanelSpec(
+            "trainees",
+            "培训人数（按培训对象）",
+            "人次",
+            True,
+            (Measure("training", Sum("trainees"), ("training_kind",)),),
+        ),
+        PanelSpec(
+            "industry",
+            "产业合作",
+            "家、个、人",
+            False,
+            (
+                Measure("industry", Count("credit_code", distinct=True), name="企业（家）"),
+                Measure("industry", Count("pk", filter=Q(workshop=True)), name="扶贫车间（个）"),
+                Measure("industry", Sum("jobs"), name="吸纳就业（人）"),
+                Measure("industry", Sum("poor_employed"), name="带动贫困人口就业（人）"),
+            ),
+        ),
+    )
+
+
+@dataclass
+class Series:
+    name: str
+    values: list[Any]  # one per year of the overview, Decimal for amounts, int for counts
+
+    @property
+    def total(self) -> Any:
+        return sum(self.values)
+
+
+@dataclass
+class Panel:
+    key: str
+    title: str
+    unit: str
+    stacked: bool
+    series: list[Series]
+
+    @property
+    def totals(self) -> Series | None:
+        """The stack's height per year, where the series add up to a whole."""
+        if not self.stacked or len(self.series) < 2:
+            return None
+        return Series("小计", [sum(v) for v in zip(*(s.values for s in self.series), strict=True)])
+
+
+@dataclass
+class AidOverview:
+    years: list[int]
+    panels: list[Panel]
+
+    @property
+    def empty(self) -> bool:
+        return not self.years
+
+
+def _choice_labels(kind: str, field: str) -> dict[str, str]:
+    return {str(v): str(label) for v, label in spec(kind).field(field).choices.choices}
+
+
+def _measure_rows(measure: Measure, where: Q) -> dict[str, dict[int, Any]]:
+    """{series name: {year: value}} for one measure."""
+    model = MODELS[measure.kind]
+    labels = [_choice_labels(measure.kind, f) for f in measure.by]
+    rows = (
+        model._default_manager.filter(where)
+        .values("report__year", *measure.by)
+        .annotate(v=measure.aggregate)
+        .order_by()
+    )
+    # Series follow the choices' own order, so colours and legends stay put from page to page.
+    order = {
+        "·".join(parts): i
+        for i, parts in enumerate(itertools.product(*(lbl.values() for lbl in labels)))
+    }
+    out: dict[str, dict[int, Any]] = {}
+    for row in rows:
+        name = "·".join(lbl.get(row[f], row[f]) for lbl, f in zip(labels, measure.by, strict=True))
+        out.setdefault(name or measure.name, {})[row["report__year"]] = row["v"] or 0
+    return dict(sorted(out.items(), key=lambda item: order.get(item[0], len(order))))
+
+
+def _aid(where: Q) -> AidOverview:
+    panels = []
+    found: list[tuple[PanelSpec, dict[str, dict[int, Any]]]] = []
+    years: set[int] = set()
+    for panel in _panels():
+        by_series: dict[str, dict[int, Any]] = {}
+        for measure in panel.measures:
+            by_series.update(_measure_rows(measure, where))
+        for values in by_series.values():
+            years.update(values)
+        found.append((panel, by_series))
+    ordered = sorted(years)
+    for panel, by_series in found:
+        series = [
+            Series(name, [values.get(y, 0) for y in ordered])
+            for name, values in by_series.items()
+            if any(values.values())
+        ]
+        panels.append(Panel(panel.key, panel.title, panel.unit, panel.stacked, series))
+    return AidOverview(ordered, panels)
+
+
+def aid_of_pairing(*, user: Any, pairing_id: int, state: str = "") -> AidOverview:
+    """All aid of one pairing by kind and year, from the records the user may see."""
+    where = _visible(user, "report__") & Q(report__pairing_id=pairing_id)
+    return _aid(where & Q(report__state=state) if state else where)
+
+
+def aid_of_region(*, user: Any, code: str, state: str = "") -> AidOverview:
+    """All aid whose pairing's helped side or whose reporting unit lies in region `code`."""
+    where = _visible(user, "report__") & (
+        codes.subtree_q("report__pairing__west_region_id", code)
+        | codes.subtree_q("report__reporter_id", code)
+    )
+    return _aid(where & Q(report__state=state) if state else where)

@@ -9,6 +9,7 @@ from urllib.parse import quote
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 
 from xiezuo.audit.models import AuditEvent
@@ -226,4 +227,70 @@ def _audited_workbook(
     )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(title + '.xlsx')}"
+    return response
+
+
+# The columns that say which report a row belongs to, as the cooperation import reads them.
+COOPERATION_KEYS = ("结对编号", "帮扶方代码", "受帮扶方代码", "填报单位代码", "年度")
+PEOPLE_COLUMN = "人员名单"
+
+
+def _cooperation_cell(field: Any, record: Any) -> Any:
+    """A value as the import reads it back: choice labels, region codes, 是/否, numbers."""
+    if field.type == "region":
+        return getattr(record, f"{field.name}_id")
+    value = getattr(record, field.name)
+    if field.type == "choice":
+        return str(getattr(record, f"get_{field.name}_display")())
+    if field.type == "bool":
+        return "是" if value else "否"
+    return value
+
+
+def cooperation_xlsx(*, request: HttpRequest, spec: Any, records: Any) -> HttpResponse:
+    """The filtered records of one kind in the import's layout (the report's keys, then the
+    spec's fields), so an edited export imports back. The people served are listed with masked
+    ID numbers, for reading only: whole numbers never leave in an export."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = spec.label
+    header = [*COOPERATION_KEYS, *(f.label for f in spec.fields)]
+    sheet.append([*header, PEOPLE_COLUMN] if spec.people else header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    count = 0
+    for record in records[:EXPORT_LIMIT]:
+        count += 1
+        report = record.report
+        pairing = report.pairing
+        row = [
+            pairing.pk,
+            pairing.east_region_id or "",
+            pairing.west_region_id,
+            report.reporter_id,
+            report.year,
+            *(_cooperation_cell(f, record) for f in spec.fields),
+        ]
+        if spec.people:
+            row.append("\n".join(f"{p.name} {p.id_masked}" for p in record.people.all()))
+        sheet.append(row)
+    for column in sheet.iter_cols(min_row=2):
+        for cell in column:
+            if isinstance(cell, Cell) and cell.is_date:
+                cell.number_format = "yyyy-mm-dd"
+    for letter in "BCD":
+        sheet.column_dimensions[letter].width = 14
+    buffer = BytesIO()
+    book.save(buffer)
+    audit_record(
+        actor=request.user,
+        action=AuditEvent.Action.EXPORT,
+        object_type=f"cooperation.{spec.kind}",
+        object_repr=spec.label,
+        summary=f"exported {count} {spec.kind} records",
+    )
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    filename = f"{spec.label}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response

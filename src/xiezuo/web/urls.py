@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from xiezuo.web import imports_views, pairing_views, registry_views, views
+from xiezuo.web import cooperation_views, imports_views, pairing_views, registry_views, views
 
 app_name = "web"
 
@@ -36,6 +36,21 @@ urlpatterns = [
     path("pairings/optimizer/", pairing_views.optimizer_page, name="optimizer"),
     path("pairings/proposals/<int:pk>/", pairing_views.proposal_detail, name="proposal_detail"),
     path("pairings/tasks/<int:pk>/status/", pairing_views.task_status, name="task_status"),
+    # Cooperation records: lists, entry, reports and the aid overviews.
+    path("cooperation/", cooperation_views.index, name="coop_index"),
+    path("cooperation/reports/", cooperation_views.report_list, name="coop_reports"),
+    path("cooperation/reports/<int:pk>/", cooperation_views.report_detail, name="coop_report"),
+    path("cooperation/regions/<str:code>/", cooperation_views.region_aid, name="coop_region"),
+    path("cooperation/<str:kind>/", cooperation_views.record_list, name="coop_list"),
+    path("cooperation/<str:kind>/export.xlsx", cooperation_views.record_export, name="coop_export"),
+    path("cooperation/<str:kind>/new/", cooperation_views.record_new, name="coop_new"),
+    path("cooperation/<str:kind>/<int:pk>/", cooperation_views.record_detail, name="coop_record"),
+    path(
+        "cooperation/<str:kind>/<int:pk>/delete/",
+        cooperation_views.record_delete,
+        name="coop_delete",
+    ),
+    path("pairings/<int:pk>/aid/", cooperation_views.pairing_aid, name="pairing_aid"),
     path("imports/", imports_views.import_list, name="import_list"),
     path("imports/template/<str:kind>.xlsx", imports_views.import_template, name="import_template"),
     path("imports/<str:batch_id>/", imports_views.import_detail, name="import_detail"),

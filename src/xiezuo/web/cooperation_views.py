@@ -1,0 +1,420 @@
+"""Cooperation record pages: lists per kind with Excel export, entry forms built from the specs,
+reports on their way submit → review → lock, and the aid overviews of a pairing and of a region.
+
+Views parse, call a selector or a service, and render; the rules live in the services and the
+region scope in the selectors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from xiezuo.accounts.permissions import may_import, may_review
+from xiezuo.cooperation import selectors, services, specs
+from xiezuo.cooperation.choices import EDITABLE, State
+from xiezuo.cooperation.models import Record, Report
+from xiezuo.core.errors import Forbidden, NotFound, UserError
+from xiezuo.pairing import selectors as pairing_selectors
+from xiezuo.pairing.choices import Status
+from xiezuo.regions import selectors as region_selectors
+from xiezuo.web import exports
+from xiezuo.web.forms_cooperation import RecordForm, initial_of, record_form
+
+PAGE_SIZE = 50
+
+
+def _spec(kind: str) -> specs.Spec:
+    found = specs.SPECS.get(kind)
+    if found is None:
+        raise NotFound(f"没有“{kind}”类帮扶记录")
+    return found
+
+
+def _display(field: specs.Field, record: Record) -> str:
+    """A value as a person reads it: choice labels, region names, 是 for yes."""
+    value = getattr(record, field.name)
+    if value is None or value == "":
+        return ""
+    if field.type == "choice":
+        return str(getattr(record, f"get_{field.name}_display")())
+    if field.type == "region":
+        return f"{value.name}（{value.code}）"
+    if field.type == "bool":
+        return "是" if value else ""
+    if field.type == "amount":
+        return format(value.normalize(), ",f")
+    return str(value)
+
+
+def _rows(spec: specs.Spec, records: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "record": r,
+            "cells": [_display(f, r) for f in spec.fields],
+            "editable": r.report.state in EDITABLE,
+        }
+        for r in records
+    ]
+
+
+def _with_places(spec: specs.Spec, records: QuerySet[Record]) -> QuerySet[Record]:
+    """The spec's region fields joined in, so a page of records costs one query."""
+    places = [f.name for f in spec.fields if f.type == "region"]
+    qs = records.select_related(*places)
+    # Only trainings and industry records have people; the stubs cannot know `spec.people`.
+    return qs.prefetch_related("people") if spec.people else qs  # type: ignore[misc]
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    keys = ("pairing", "region", "year", "state")
+    return {k: request.GET.get(k, "").strip()[:12] for k in keys}
+
+
+def _listed(request: HttpRequest, spec: specs.Spec, filters: dict[str, str]) -> QuerySet[Record]:
+    qs = selectors.record_list(
+        user=request.user,
+        kind=spec.kind,
+        pairing=int(filters["pairing"]) if filters["pairing"].isdigit() else None,
+        region=filters["region"],
+        year=int(filters["year"]) if filters["year"].isdigit() else None,
+        state=filters["state"] if filters["state"] in State.values else "",
+    )
+    return _with_places(spec, qs)
+
+
+# ---------------------------------------------------------------- index and lists
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    counts = selectors.kind_counts(user=request.user)
+    kinds = [(s, counts[k]) for k, s in specs.SPECS.items()]
+    to_review = (
+        selectors.reports_to_review(user=request.user).count() if may_review(request.user) else 0
+    )
+    return render(
+        request,
+        "web/cooperation/index.html",
+        {"kinds": kinds, "to_review": to_review, "may_import": may_import(request.user)},
+    )
+
+
+@login_required
+@require_GET
+def record_list(request: HttpRequest, kind: str) -> HttpResponse:
+    spec = _spec(kind)
+    filters = _filters(request)
+    page = Paginator(_listed(request, spec, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    reported = selectors.report_list(user=request.user).values("pairing_id")
+    pairings = pairing_selectors.pairing_list(user=request.user).filter(pk__in=reported)
+    return render(
+        request,
+        "web/cooperation/list.html",
+        {
+            "spec": spec,
+            "page": page,
+            "rows": _rows(spec, page),
+            "filters": filters,
+            "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
+            "pairings": pairings,
+            "states": State.choices,
+            "may_import": may_import(request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def record_export(request: HttpRequest, kind: str) -> HttpResponseBase:
+    spec = _spec(kind)
+    return exports.cooperation_xlsx(
+        request=request, spec=spec, records=_listed(request, spec, _filters(request))
+    )
+
+
+# ---------------------------------------------------------------- entry
+
+
+def _refused(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("只有填报人或管理员可以填报帮扶记录", status=403)
+
+
+def _render_form(
+    request: HttpRequest, form: RecordForm, record: Record | None = None, status: int = 200
+) -> HttpResponse:
+    context: dict[str, Any] = {
+        "spec": form.spec,
+        "form": form,
+        "record": record,
+        "may_import": may_import(request.user),
+    }
+    if record is not None:
+        context["people"] = list(record.people.all()) if form.spec.people else []  # type: ignore[attr-defined]
+        context["editable"] = record.report.state in EDITABLE
+        context["cells"] = _rows(form.spec, [record])[0]["cells"]
+        context["fields"] = zip(form.spec.fields, context["cells"], strict=True)
+    return render(request, "web/cooperation/record.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_new(request: HttpRequest, kind: str) -> HttpResponse:
+    spec = _spec(kind)
+    if not may_import(request.user):
+        return _refused(request)
+    user: Any = request.user
+    pairings = list(pairing_selectors.pairing_list(user=user, status=Status.ACTIVE))
+    chosen = request.GET.get("pairing", "")
+    initial = {
+        "reporter": user.region_id or "",
+        "year": timezone.localdate().year,
+        "pairing": int(chosen) if chosen.isdigit() else None,
+    }
+    form = record_form(kind)(request.POST or None, pairings=pairings, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        pairing = next(p for p in pairings if p.pk == form.cleaned_data["pairing"])
+        reporter = form.reporter()
+        if reporter is not None:
+            try:
+                checked = services.record_check(
+                    actor=user,
+                    kind=kind,
+                    pairing=pairing,
+                    reporter=reporter,
+                    year=form.cleaned_data["year"],
+                    raw=form.raw(),
+                    people=form.people(),
+                    confirm_large=form.confirm_large(),
+                )
+                record = services.record_save(actor=user, checked=checked)
+            except UserError as exc:
+                form.add_problems(exc)
+                return _render_form(
+                    request, form, status=403 if isinstance(exc, Forbidden) else 200
+                )
+            messages.success(request, f"已保存{spec.label}记录：{record}")
+            return redirect("web:coop_report", pk=record.report_id)
+    return _render_form(request, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """One record; its edit form for a reporter while its report is still open."""
+    spec = _spec(kind)
+    record = selectors.record_get(user=request.user, kind=kind, pk=pk)
+    form_class = record_form(kind)
+    if request.method == "POST":
+        if not may_import(request.user):
+            return _refused(request)
+        form = form_class(request.POST)
+        if form.is_valid():
+            people = form.people()
+            try:
+                services.record_update(
+                    actor=request.user,
+                    record=record,
+                    raw=form.raw(),
+                    people=people or None,
+                    confirm_large=form.confirm_large(),
+                )
+            except UserError as exc:
+                form.add_problems(exc)
+                return _render_form(
+                    request, form, record, status=403 if isinstance(exc, Forbidden) else 200
+                )
+            messages.success(request, f"已修改{spec.label}记录：{record}")
+            return redirect("web:coop_report", pk=record.report_id)
+        return _render_form(request, form, record)
+    return _render_form(request, form_class(initial=initial_of(spec, record)), record)
+
+
+@login_required
+@require_POST
+def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    spec = _spec(kind)
+    record = selectors.record_get(user=request.user, kind=kind, pk=pk)
+    if not may_import(request.user):
+        return _refused(request)
+    try:
+        services.record_delete(actor=request.user, record=record)
+    except UserError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:coop_record", kind=kind, pk=pk)
+    messages.success(request, f"已删除{spec.label}记录：{record}")
+    return redirect("web:coop_report", pk=record.report_id)
+
+
+# ---------------------------------------------------------------- report → review → lock
+
+
+def _with_counts(reports: Any) -> list[tuple[Report, dict[str, int]]]:
+    reports = list(reports)
+    counts = selectors.report_counts(r.pk for r in reports)
+    return [(r, counts[r.pk]) for r in reports]
+
+
+@login_required
+@require_GET
+def report_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    page = Paginator(selectors.reports_of_unit(user=user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    reviewer = may_review(user)
+    return render(
+        request,
+        "web/cooperation/reports.html",
+        {
+            "page": page,
+            "mine": _with_counts(page),
+            "to_review": _with_counts(selectors.reports_to_review(user=user)[:100])
+            if reviewer
+            else [],
+            "approved": _with_counts(selectors.reports_below(user=user, state=State.APPROVED)[:100])
+            if reviewer
+            else [],
+            "reviewer": reviewer,
+            "may_import": may_import(user),
+            "kinds": specs.SPECS.values(),
+        },
+    )
+
+
+def _act(request: HttpRequest, report: Report) -> None:
+    """One step of the report's way, as the POST names it; a refusal becomes a message."""
+    action = request.POST.get("action", "")
+    text = request.POST.get("comment", "")
+    done = {
+        "submit": "报送已提交，等待上一级审核",
+        "approve": "报送已审核通过并锁定",
+        "return": "报送已退回",
+        "unlock": "报送已解锁，退回填报单位修改",
+    }
+    try:
+        if action == "submit":
+            services.report_submit(actor=request.user, report=report)
+        elif action in ("approve", "return"):
+            services.report_review(
+                actor=request.user, report=report, approve=action == "approve", comment=text
+            )
+        elif action == "unlock":
+            services.report_unlock(actor=request.user, report=report, reason=text)
+        else:
+            messages.error(request, "请求不完整")
+            return
+    except UserError as exc:
+        messages.error(request, str(exc))
+        return
+    messages.success(request, done[action])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = selectors.report_get(user=request.user, pk=pk)
+    if request.method == "POST":
+        _act(request, report)
+        if request.POST.get("back") == "reports":
+            return redirect("web:coop_reports")
+        return redirect("web:coop_report", pk=report.pk)
+    sections = []
+    for kind, spec in specs.SPECS.items():
+        records = _with_places(
+            spec, selectors.record_list(user=request.user, kind=kind).filter(report=report)
+        )
+        rows = _rows(spec, records)
+        if rows:
+            sections.append((spec, rows))
+    user = request.user
+    return render(
+        request,
+        "web/cooperation/report.html",
+        {
+            "report": report,
+            "sections": sections,
+            "editable": report.state in EDITABLE,
+            "may_import": may_import(user),
+            "reviewer": may_review(user),
+            "kinds": specs.SPECS.values(),
+        },
+    )
+
+
+# ---------------------------------------------------------------- aid overviews
+
+
+def _chart_data(overview: selectors.AidOverview) -> dict[str, Any]:
+    """What cooperation.js draws: numbers as floats (JSON has no decimals)."""
+    return {
+        "years": [str(y) for y in overview.years],
+        "panels": [
+            {
+                "key": p.key,
+                "title": p.title,
+                "unit": p.unit,
+                "stacked": p.stacked,
+                "series": [
+                    {"name": s.name, "data": [float(v) for v in s.values]} for s in p.series
+                ],
+            }
+            for p in overview.panels
+            if p.series
+        ],
+    }
+
+
+def _render_aid(
+    request: HttpRequest, overview: selectors.AidOverview, **context: Any
+) -> HttpResponse:
+    return render(
+        request,
+        "web/cooperation/aid.html",
+        {
+            "overview": overview,
+            "chart": _chart_data(overview),
+            "approved_only": request.GET.get("state") == State.APPROVED,
+            **context,
+        },
+    )
+
+
+def _state(request: HttpRequest) -> str:
+    return State.APPROVED if request.GET.get("state") == State.APPROVED else ""
+
+
+@login_required
+@require_GET
+def pairing_aid(request: HttpRequest, pk: int) -> HttpResponse:
+    pairing = pairing_selectors.pairing_get(user=request.user, pk=pk)
+    overview = selectors.aid_of_pairing(
+        user=request.user, pairing_id=pairing.pk, state=_state(request)
+    )
+    return _render_aid(
+        request,
+        overview,
+        pairing=pairing,
+        title=f"{pairing.east_name} → {pairing.west_region.name}",
+    )
+
+
+@login_required
+@require_GET
+def region_aid(request: HttpRequest, code: str) -> HttpResponse:
+    resolved = region_selectors.region_get(user=request.user, code=code)
+    if resolved.replaced:
+        return redirect("web:coop_region", code=resolved.region.code)
+    region = resolved.region
+    overview = selectors.aid_of_region(user=request.user, code=region.code, state=_state(request))
+    return _render_aid(request, overview, region=region, title=region.name)
