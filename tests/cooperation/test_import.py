@@ -286,3 +286,46 @@ def test_an_unknown_choice_names_its_column(
     found = issues(batch)
     assert [(r, c) for r, c, _ in found] == [(2, "派出方向"), (3, "结束日期")]
     assert "可用：东部派往西部、西部派往东部" in found[0][2]
+
+
+def test_an_exported_list_imports_back_onto_the_same_records(
+    suzhou_tongren: Pairing, suzhou_reporter: Any, tmp_path: Path
+) -> None:
+    """Export → edit a value → import: the record is updated, its people (masked in the export)
+    are kept, nothing is duplicated; a masked number mixed with a typed one is refused."""
+    number = make_resident_id(YANHE, datetime.date(1990, 1, 1), 7, male=True)
+    training = services.record_create(
+        actor=suzhou_reporter,
+        kind="training",
+        pairing=suzhou_tongren,
+        reporter=Region.objects.get(code=SUZHOU),
+        year=2026,
+        raw={"date": "2026-06-10", "training_kind": "贫困劳动力", "title": "家政培训", "days": "7"},
+        people=[services.PersonIn("王五", number)],
+    )
+    client = Client()
+    client.force_login(suzhou_reporter)
+    exported = client.get("/cooperation/training/export.xlsx")
+    book = load_workbook(io.BytesIO(exported.content))
+    sheet = book.active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("培训天数") + 1, value=9)
+    path = tmp_path / "exported.xlsx"
+    book.save(path)
+    batch = run("training", path, suzhou_reporter)
+    assert batch.rows_with_errors == 0, issues(batch)
+    imports.batch_commit(batch, actor=suzhou_reporter)
+    assert Training.objects.count() == 1
+    training.refresh_from_db()
+    assert training.days == 9
+    assert [p.name for p in Person.objects.filter(training=training)] == ["王五"]
+
+    other = make_resident_id(YANHE, datetime.date(1991, 2, 2), 8, male=False)
+    people = header.index("人员名单") + 1
+    sheet.cell(
+        row=2, column=people, value=f"{sheet.cell(row=2, column=people).value}；赵六 {other}"
+    )
+    book.save(path)
+    mixed = run("training", path, suzhou_reporter)
+    assert [(c, "遮盖" in m) for _r, c, m in issues(mixed)] == [("人员名单", True)]

@@ -150,6 +150,16 @@ def parse_people(text: str) -> list[services.PersonIn]:
     place and shows an ID number only masked."""
     people = []
     items = [item.strip() for item in _LIST_SEPARATORS.split(text) if item.strip()]
+    hidden = [i for i, item in enumerate(items, start=1) if "*" in item]
+    if hidden and len(hidden) == len(items):
+        # A list as our export writes it (numbers masked): the people stay as they are.
+        return []
+    if hidden:
+        raise RowError(
+            "people",
+            f"第 {hidden[0]} 名人员的证件号码是导出时遮盖的号码：新增或修改人员须填写完整号码，"
+            "不改人员时保留导出的整列原样",
+        )
     for i, item in enumerate(items, start=1):
         digit = next((pos for pos, ch in enumerate(item) if ch.isdigit()), None)
         name = item[:digit].strip(_NAME_TRIM) if digit is not None else item.strip(_NAME_TRIM)
@@ -254,7 +264,7 @@ def _writer(spec: specs.Spec) -> Callable[[list[RecordRow], Any], dict[str, int]
 
 def _table(spec: specs.Spec) -> TableKind:
     key = " + ".join(("结对", "填报单位", "年度", *(spec.field(n).label for n in KEYS[spec.kind])))
-    people = "人员名单留空时保留已有名单。" if spec.people else ""
+    people = "人员名单留空，或保留导出时遮盖号码的名单原样，则已有名单不变。" if spec.people else ""
     return TableKind(
         kind=PREFIX + str(spec.kind),
         label=spec.label,

@@ -281,16 +281,4 @@ def cooperation_xlsx(*, request: HttpRequest, spec: Any, records: Any) -> HttpRe
                 cell.number_format = "yyyy-mm-dd"
     for letter in "BCD":
         sheet.column_dimensions[letter].width = 14
-    buffer = BytesIO()
-    book.save(buffer)
-    audit_record(
-        actor=request.user,
-        action=AuditEvent.Action.EXPORT,
-        object_type=f"cooperation.{spec.kind}",
-        object_repr=spec.label,
-        summary=f"exported {count} {spec.kind} records",
-    )
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    filename = f"{spec.label}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
+    return _audited_workbook(request, book, f"cooperation.{spec.kind}", spec.label, count)
