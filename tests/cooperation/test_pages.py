@@ -465,8 +465,11 @@ def test_region_overview_is_scoped(
         assert response.status_code == 200, code
         funds = _series(response.context["overview"], "funds")
         assert funds["财政援助资金"] == [Decimal("900"), Decimal("1200")], code
-    # 沿河 is neither the helped side of 苏州 → 铜仁 nor its reporter.
-    assert client.get(f"/cooperation/regions/{YANHE}/").context["overview"].empty
+    # 沿河 is neither the helped side of 苏州 → 铜仁 nor its reporter, but the money and the
+    # projects of that pair landed there; 碧江 got none of it.
+    yanhe = client.get(f"/cooperation/regions/{YANHE}/").context["overview"]
+    assert _series(yanhe, "funds")["财政援助资金"] == [Decimal("900"), Decimal("1200")]
+    assert client.get("/cooperation/regions/520602/").context["overview"].empty
     assert client.get(f"/cooperation/regions/{QIANDONGNAN}/").status_code == 404
     national = client_for(national_user).get(f"/cooperation/regions/{QIANDONGNAN}/")
     assert _series(national.context["overview"], "funds") == {"财政援助资金": [Decimal("700")]}

@@ -4,7 +4,7 @@ is visible when its pairing is (either side in the user's subtree or its partner
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -288,9 +288,14 @@ def _choice_labels(kind: str, field: str) -> dict[str, str]:
     return {str(v): str(label) for v, label in spec(kind).field(field).choices.choices}
 
 
-def _measure_rows(measure: Measure, where: Q) -> dict[str, dict[int, Any]]:
+Where = Q | Callable[[type[Record]], Q]  # one filter, or one per kind of record
+
+
+def _measure_rows(measure: Measure, where: Where) -> dict[str, dict[int, Any]]:
     """{series name: {year: value}} for one measure."""
     model = MODELS[measure.kind]
+    if callable(where):
+        where = where(model)
     labels = [_choice_labels(measure.kind, f) for f in measure.by]
     rows = (
         model._default_manager.filter(where)
@@ -310,7 +315,7 @@ def _measure_rows(measure: Measure, where: Q) -> dict[str, dict[int, Any]]:
     return dict(sorted(out.items(), key=lambda item: order.get(item[0], len(order))))
 
 
-def _aid(where: Q) -> AidOverview:
+def _aid(where: Where) -> AidOverview:
     panels = []
     found: list[tuple[PanelSpec, dict[str, dict[int, Any]]]] = []
     years: set[int] = set()
@@ -339,9 +344,18 @@ def aid_of_pairing(*, user: Any, pairing_id: int, state: str = "") -> AidOvervie
 
 
 def aid_of_region(*, user: Any, code: str, state: str = "") -> AidOverview:
-    """All aid whose pairing's helped side or whose reporting unit lies in region `code`."""
-    where = _visible(user, "report__") & (
-        codes.subtree_q("report__pairing__west_region_id", code)
-        | codes.subtree_q("report__reporter_id", code)
-    )
-    return _aid(where & Q(report__state=state) if state else where)
+    """All aid of region `code`: records whose pairing's helped side or reporting unit lies in
+    it, and records of wider pairings that land in it (a project placed in one of its villages,
+    a fund or a gift sent to it under the prefecture pair)."""
+    base = _visible(user, "report__") & (Q(report__state=state) if state else Q())
+    names = ("report__pairing__west_region_id", "report__reporter_id", "place_id", "recipient_id")
+
+    def where(model: type[Record]) -> Q:
+        fields = {f.attname for f in model._meta.concrete_fields}
+        inside = Q()
+        for name in names:
+            if name.startswith("report__") or name in fields:
+                inside |= codes.subtree_q(name, code)
+        return base & inside
+
+    return _aid(where)
