@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from xiezuo.web import imports_views, pairing_views, registry_views, views
+from xiezuo.web import analysis_views, imports_views, pairing_views, registry_views, views
 
 app_name = "web"
 
@@ -35,6 +35,8 @@ urlpatterns = [
     path("pairings/optimizer/", pairing_views.optimizer_page, name="optimizer"),
     path("pairings/proposals/<int:pk>/", pairing_views.proposal_detail, name="proposal_detail"),
     path("pairings/tasks/<int:pk>/status/", pairing_views.task_status, name="task_status"),
+    path("analysis/fiscal/", analysis_views.fiscal, name="analysis_fiscal"),
+    path("analysis/targeting/", analysis_views.targeting, name="analysis_targeting"),
     path("imports/", imports_views.import_list, name="import_list"),
     path("imports/template/<str:kind>.xlsx", imports_views.import_template, name="import_template"),
     path("imports/<str:batch_id>/", imports_views.import_detail, name="import_detail"),
