@@ -246,7 +246,8 @@ def _compared(
         flags.append(Flag.SLOWER)
     if revenue_growth is None:
         flags.append(Flag.NO_REVENUE)
-        notes += [r.source for r in (before.revenue, revenue) if r.value is None]
+        # Say why once: this year's gap, or else last year's (already said on its own row).
+        notes.append(revenue.source if revenue.value is None else before.revenue.source)
     return FiscalYear(
         year,
         given,

@@ -50,8 +50,12 @@ def _fiscal_chart(unit: analysis.FiscalUnit) -> dict[str, Any]:
         "aid": [float(y.aid) for y in unit.years],
         "aid_growth": [y.aid_growth_percent for y in unit.years],
         "revenue_growth": [y.revenue_growth_percent for y in unit.years],
+        # Pinned: the years the promise was not kept; a missing revenue figure is said in the
+        # table, not pinned as a failing.
         "flags": [
-            {"year": str(y.year), "label": "、".join(y.flag_labels)} for y in unit.years if y.flags
+            {"year": str(y.year), "label": "、".join(y.flag_labels)}
+            for y in unit.years
+            if set(y.flags) - {analysis.Flag.NO_REVENUE}
         ],
         "names": {
             "aid": _("Fiscal aid (10,000 yuan)"),

@@ -8,8 +8,9 @@ document.addEventListener("DOMContentLoaded", function () {
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
-  // The fiscal promise: aid as bars, aid growth against revenue growth as lines; a flagged year
-  // carries a red pin on the aid-growth line. A year without a figure is a gap, not a zero.
+  // The fiscal promise: aid as bars, aid growth against revenue growth as lines; a year where the
+  // promise was not kept (aid fell, or grew slower than revenue) carries a red pin on the
+  // aid-growth line. A year without a figure is a gap, not a zero.
   var fiscal = document.getElementById("fiscal-chart");
   if (fiscal) {
     var f = data("fiscal-data");
@@ -20,7 +21,8 @@ document.addEventListener("DOMContentLoaded", function () {
     });
     draw(fiscal, {
       tooltip: { trigger: "axis" },
-      legend: { data: [f.names.aid, f.names.aid_growth, f.names.revenue_growth] },
+      legend: { top: 0, data: [f.names.aid, f.names.aid_growth, f.names.revenue_growth] },
+      grid: { top: 50 },
       xAxis: { type: "category", data: f.years },
       yAxis: [
         { type: "value", name: f.names.aid },
@@ -47,8 +49,8 @@ document.addEventListener("DOMContentLoaded", function () {
     var t = data("targeting-data");
     draw(targeting, {
       tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null || v === undefined ? "—" : v + "%"; } },
-      legend: { data: t.series.map(function (s) { return s.name; }) },
-      grid: { bottom: 90 },
+      legend: { top: 0, data: t.series.map(function (s) { return s.name; }) },
+      grid: { top: 50, bottom: t.labels.length > 6 ? 110 : 40, containLabel: false },
       xAxis: { type: "category", data: t.labels, axisLabel: { rotate: t.labels.length > 6 ? 30 : 0 } },
       yAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
       series: t.series.map(function (s) { return { name: s.name, type: "bar", data: s.data }; })
