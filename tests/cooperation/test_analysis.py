@@ -64,9 +64,10 @@ def years_of(units: list[analysis.FiscalUnit], code: str) -> dict[int, analysis.
 
 
 def test_fiscal_aid_against_revenue_flags_a_fall_and_slower_growth(
-    fiscal_records: None, national_user: Any
+    fiscal_records: None, national_user: Any, django_assert_num_queries: Any
 ) -> None:
-    units = analysis.fiscal_promise(user=national_user, today=TODAY)
+    with django_assert_num_queries(3):  # helpers, their regions, the aid: not one per unit
+        units = analysis.fiscal_promise(user=national_user, today=TODAY)
     suzhou = years_of(units, SUZHOU)
     assert sorted(suzhou) == [2016, 2017, 2018, 2019, 2021, 2022]  # 2020: no records, left out
     first = suzhou[2016]
@@ -174,10 +175,12 @@ def people(generated_rows: list[dict[str, str]], write_csv: Any) -> list[service
 
 
 def test_targeting_shares_with_unknown_then_known_poor_villages(
-    targeted: Any, national_user: Any, yanhe_village_code: str
+    targeted: Any, national_user: Any, yanhe_village_code: str, django_assert_max_num_queries: Any
 ) -> None:
     p, c = targeted
-    found = analysis.targeting(user=national_user, year=2026)
+    # Projects, people, pairings, place flags, and one probe per western side (铜仁, 沿河).
+    with django_assert_max_num_queries(6):
+        found = analysis.targeting(user=national_user, year=2026)
     assert not found.villages_known
     rows = {r.pairing.pk: r for r in found.rows if r.pairing}
     prefecture = rows[p.pk]
@@ -234,6 +237,8 @@ def test_targeting_follows_scope_and_filters(targeted: Any, county_user: Any) ->
     assert [(r.pairing.pk, r.year) for r in found.rows if r.pairing] == [(c.pk, 2026)]
     hangzhou = UserFactory(username="hz", side="east", region_id="330100")
     assert analysis.targeting(user=hangzhou).rows == []
+    with pytest.raises(NotFound):
+        analysis.targeting(user=hangzhou, pairing=p.pk)
     suzhou = UserFactory(username="sz", side="east", region_id=SUZHOU)
     years = [r.year for r in analysis.targeting(user=suzhou, pairing=p.pk).rows]
     assert years == [2026, 2025]
@@ -243,6 +248,10 @@ def test_targeting_follows_scope_and_filters(targeted: Any, county_user: Any) ->
 
 
 # ---------------------------------------------------------------- API and pages
+
+
+def p_of(targeted: Any) -> int:
+    return int(targeted[0].pk)
 
 
 def client_for(user: Any) -> Client:
@@ -270,6 +279,8 @@ def test_api_fiscal_and_targeting(fiscal_records: None, targeted: Any, county_us
     assert Decimal(body["totals"][0]["projects"]["poverty_counties"]) == 200
     assert {r["pairing"]["west_code"] for r in body["rows"]} == {TONGREN, YANHE}
     assert Client().get("/api/analysis/targeting").status_code == 401
+    hangzhou = client_for(UserFactory(username="hz", side="east", region_id="330100"))
+    assert hangzhou.get("/api/analysis/targeting", {"pairing": p_of(targeted)}).status_code == 404
     yanhe = client_for(county_user).get("/api/analysis/targeting").json()
     assert [r["pairing"]["west_code"] for r in yanhe["rows"]] == [YANHE]
 

@@ -47,7 +47,7 @@ from xiezuo.core.errors import NotFound
 from xiezuo.pairing import fiscal
 from xiezuo.pairing.choices import Status
 from xiezuo.pairing.models import Pairing
-from xiezuo.pairing.selectors import pairing_list
+from xiezuo.pairing.selectors import pairing_get, pairing_list
 from xiezuo.regions import codes
 from xiezuo.regions.models import Region
 
@@ -329,7 +329,10 @@ class TargetingResult:
 def targeting(
     *, user: Any, pairing: int | None = None, region: str = "", year: int | None = None
 ) -> TargetingResult:
-    """Where project money landed and whom the records served, per pairing and year."""
+    """Where project money landed and whom the records served, per pairing and year. A pairing
+    asked for that the user may not see is a NotFound, not an empty answer."""
+    if pairing is not None:
+        pairing_get(user=user, pk=pairing)
     filters: dict[str, Any] = {"user": user, "pairing": pairing, "region": region, "year": year}
     rows: dict[tuple[int, int], Targeting] = {}
 
