@@ -45,6 +45,7 @@ def test_demo_loads_regions_flags_and_four_working_logins(settings: Any, tmp_pat
     assert Pairing.objects.filter(level=3).count() > 400
     agreement = Agreement.objects.get(pairing__east_region_id="320500")
     assert agreement.targets.count() == 7 and agreement.targets.filter(tasks__isnull=False).exists()
+    counts = _assert_cooperation_records(agreement)
     # Running it again keeps the same logins and skips the division load.
     again = StringIO()
     call_command("demo", "--from", str(DIVISIONS), stdout=again)
@@ -52,3 +53,55 @@ def test_demo_loads_regions_flags_and_four_working_logins(settings: Any, tmp_pat
     assert json.loads((Path(settings.DATA_DIR) / "demo_logins.json").read_text()) == logins
     assert "县级结对已存在，跳过生成" in again.getvalue()
     assert Pairing.objects.filter(level__lte=2).count() == 32
+    assert "苏州—铜仁帮扶记录已存在，跳过生成" in again.getvalue()
+    assert _record_counts() == counts
+
+
+def _record_counts() -> dict[str, int]:
+    from xiezuo.cooperation.models import MODELS
+
+    return {kind: model._default_manager.count() for kind, model in MODELS.items()}
+
+
+def _assert_cooperation_records(agreement: Any) -> dict[str, int]:
+    """Two years of 苏州—铜仁 records (with 2017–2020 fiscal aid), reviewed as offices would."""
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    from xiezuo.cooperation import analysis
+    from xiezuo.cooperation.models import Fund, Industry, Person, Report
+    from xiezuo.core import creditcode
+    from xiezuo.pairing import progress
+
+    year = timezone.localdate().year
+    counts = _record_counts()
+    assert all(counts.values()) and sum(counts.values()) > 250, counts
+    reports = Report.objects.filter(pairing__west_region__code__startswith="5206")
+    assert set(reports.filter(year=year - 1).values_list("state", flat=True)) == {"approved"}
+    assert set(reports.filter(year=year).values_list("state", flat=True)) == {
+        "draft",
+        "submitted",
+        "returned",
+    }
+    assert "学员名单" in reports.get(state="returned").comment
+    fiscal = dict(
+        Fund.objects.filter(kind="fiscal")
+        .values_list("report__year")
+        .annotate(total=Sum("amount"))
+        .values_list("report__year", "total")
+    )
+    assert fiscal == {2017: 21000, 2018: 25500, 2019: 26300, 2020: 28000, year - 1: 30000,
+                      year: 31200}  # fmt: skip
+    # Trainees and workers: some registered poor (from the demo registry), some not.
+    assert Person.objects.filter(member__isnull=False).exists()
+    assert Person.objects.filter(member__isnull=True).exists()
+    assert all(
+        not creditcode.problem(c) for c in Industry.objects.values_list("credit_code", flat=True)
+    )
+    # What the records feed: the agreement's progress and the fiscal-promise flags.
+    aid = agreement.targets.get(indicator="fiscal_aid")
+    assert progress.measure(aid) == 31200 and progress.measure_locked(aid) == 0
+    (suzhou,) = [u for u in analysis.fiscal_promise(user=User.objects.get(username="suzhou"))]
+    flags = {y.year: y.flags for y in suzhou.years}
+    assert flags[2019] == ("slower",) and flags[2018] == () and flags[year] == ("no_revenue",)
+    return counts

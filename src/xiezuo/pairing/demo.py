@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xiezuo.accounts.models import User
+from xiezuo.cooperation.demo import demo_records
 from xiezuo.pairing import optimizer, optimizing, services
 from xiezuo.pairing.choices import Indicator, Kind, Level, Status, TaskStatus
 from xiezuo.pairing.models import Agreement, Pairing
@@ -35,6 +36,7 @@ def demo_pairings(*, stdout: Any) -> None:
         _tongren_by_optimizer(stdout)
         stdout.write(f"生成其他县级结对 {_round_robin()} 个")
     _agreement(stdout)
+    demo_records(stdout=stdout)
 
 
 def _tongren_by_optimizer(stdout: Any) -> None:

@@ -12,18 +12,27 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db.models import Q
+
 from xiezuo.pairing.choices import Indicator, Level, Status
 
 if TYPE_CHECKING:
-    from xiezuo.pairing.models import Target
+    from xiezuo.pairing.models import Pairing, Target
 
-Measure = Callable[["Target"], Decimal]
+# None: nothing recorded yet that could measure the target.
+Measure = Callable[["Target"], Decimal | None]
 MEASURES: dict[str, Measure] = {}
+# The part of a measure that approved (locked) reports make up. Progress counts every record,
+# since it is a working view; the assessment counts only locked data, and this says how much of
+# the figure is already that. Pairings are not reported, so their measures have no locked part.
+LOCKED: dict[str, Measure] = {}
 
 
-def register(indicator: str) -> Callable[[Measure], Measure]:
+def register(indicator: str, *, locked: Measure | None = None) -> Callable[[Measure], Measure]:
     def wrap(fn: Measure) -> Measure:
         MEASURES[indicator] = fn
+        if locked is not None:
+            LOCKED[indicator] = locked
         return fn
 
     return wrap
@@ -34,24 +43,39 @@ def measure(target: Target) -> Decimal | None:
     return None if fn is None else fn(target)
 
 
+def measure_locked(target: Target) -> Decimal | None:
+    """How much of `measure(target)` comes from approved reports; None if not reported data."""
+    fn = LOCKED.get(target.indicator)
+    return None if fn is None else fn(target)
+
+
+def within_q(pairing: Pairing, path: str = "") -> Q:
+    """Pairings inside `pairing` (itself included): the western side within its western region,
+    the helper within its eastern region (a region, or an organisation seated there) or the
+    same organisation. `path` leads from the queried model to the pairing ("report__pairing__").
+    """
+    from xiezuo.regions import codes
+
+    q = codes.subtree_q(f"{path}west_region_id", pairing.west_region_id)
+    if pairing.east_region_id:
+        east = pairing.east_region_id
+        return q & (
+            codes.subtree_q(f"{path}east_region_id", east)
+            | codes.subtree_q(f"{path}east_org__region_id", east)
+        )
+    return q & Q(**{f"{path}east_org_id": pairing.east_org_id})
+
+
 def _pairs_below(target: Target, levels: tuple[int, ...]) -> Decimal:
     """Active pairs inside the agreement's pairing (both sides within it) started by its year."""
     from xiezuo.pairing.models import Pairing
-    from xiezuo.regions import codes
 
     pairing = target.agreement.pairing
     q = Pairing.objects.filter(
         status=Status.ACTIVE,
         level__in=levels,
         start_year__lte=target.agreement.year,
-    ).filter(codes.subtree_q("west_region_id", pairing.west_region_id))
-    if pairing.east_region_id:
-        east = pairing.east_region_id
-        q = q.filter(
-            codes.subtree_q("east_region_id", east) | codes.subtree_q("east_org__region_id", east)
-        )
-    else:
-        q = q.filter(east_org_id=pairing.east_org_id)
+    ).filter(within_q(pairing))
     return Decimal(q.exclude(pk=pairing.pk).count())
 
 

@@ -1,7 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from xiezuo.web import cooperation_views, imports_views, pairing_views, registry_views, views
+from xiezuo.web import (
+    analysis_views,
+    cooperation_views,
+    imports_views,
+    pairing_views,
+    registry_views,
+    views,
+)
 
 app_name = "web"
 
@@ -51,6 +58,8 @@ urlpatterns = [
         name="coop_delete",
     ),
     path("pairings/<int:pk>/aid/", cooperation_views.pairing_aid, name="pairing_aid"),
+    path("analysis/fiscal/", analysis_views.fiscal, name="analysis_fiscal"),
+    path("analysis/targeting/", analysis_views.targeting, name="analysis_targeting"),
     path("imports/", imports_views.import_list, name="import_list"),
     path("imports/template/<str:kind>.xlsx", imports_views.import_template, name="import_template"),
     path("imports/<str:batch_id>/", imports_views.import_detail, name="import_detail"),
