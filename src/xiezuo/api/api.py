@@ -160,8 +160,8 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 # The registry and import endpoints live in their own module, mounted under the same API (and so
 # under its authentication and error handlers).
-from xiezuo.api.cooperation import router as cooperation_router  # noqa: E402
 from xiezuo.api.analysis import router as analysis_router  # noqa: E402
+from xiezuo.api.cooperation import router as cooperation_router  # noqa: E402
 from xiezuo.api.pairing import router as pairing_router  # noqa: E402
 from xiezuo.api.registry import router as registry_router  # noqa: E402
 
