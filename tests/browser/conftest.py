@@ -7,20 +7,6 @@ from typing import Any
 
 import pytest
 
-
-@pytest.fixture(autouse=True)
-def _short_lived_connections() -> Iterator[None]:
-    """The live server answers each request in a thread of its own; with persistent connections
-    (CONN_MAX_AGE, 60 s on PostgreSQL) those threads' connections outlive the test, and
-    PostgreSQL then refuses to drop the test database. Close each after its request."""
-    from django.db import connections
-
-    saved = connections.settings["default"].get("CONN_MAX_AGE", 0)
-    connections.settings["default"]["CONN_MAX_AGE"] = 0
-    yield
-    connections.settings["default"]["CONN_MAX_AGE"] = saved
-
-
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -67,5 +53,10 @@ def browser_page() -> Iterator[Any]:
             # being solved) would otherwise keep the live server's threads, and their database
             # connections, busy past the test — PostgreSQL then cannot drop the test database.
             page.goto("about:blank")
+            # Playwright's loop gives the test's own ORM calls a context of their own, whose
+            # connection Django's teardown would never see: close it from that same context.
+            from django.db import connections
+
+            connections.close_all()
             context.close()
             browser.close()
