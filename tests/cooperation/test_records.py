@@ -209,3 +209,22 @@ def test_report_submit_review_lock_and_unlock(
     services.report_unlock(actor=jiangsu_reviewer, report=report, reason="审计发现金额有误")
     assert report.state == State.RETURNED
     assert AuditEvent.objects.filter(summary__startswith="unlock: 审计发现").exists()
+
+
+def test_yuan_typed_into_any_amount_column_is_asked_about(
+    suzhou_tongren: Pairing, suzhou_reporter: Any
+) -> None:
+    # 5,000,000 元 of tea typed into the 万元 column reads as 500 亿元.
+    raw = {
+        "date": "2026-07-01",
+        "buyer": "苏州某超市",
+        "seller": "沿河县某合作社",
+        "product": "沿河白茶",
+        "amount": "500000",
+    }
+    with pytest.raises(UserError) as exc:
+        create(suzhou_reporter, suzhou_tongren, "consumption", raw)
+    problem = exc.value.problems[0]
+    assert problem.where == "金额（万元）" and "应为 50.0000 万元" in problem.message
+    made = create(suzhou_reporter, suzhou_tongren, "consumption", raw, confirm_large=True)
+    assert str(made.amount) == "500000.0000"

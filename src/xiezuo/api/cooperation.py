@@ -101,7 +101,7 @@ class RecordChangeIn(Schema):
     people: list[PersonIn] | None = Field(
         None, description="培训学员或带动就业的贫困人口；修改时不填则保留原名单"
     )
-    confirm_large: bool = Field(False, description="确认超过 10 亿元的县级金额属实")
+    confirm_large: bool = Field(False, description="确认超过 10 亿元的金额属实（不是按元填写）")
 
 
 class RecordIn(RecordChangeIn):

@@ -57,7 +57,8 @@ KEYS: dict[str, tuple[str, ...]] = {
 # Kinds whose amounts the services hold for confirmation above 10 亿元; the project spec has
 # the confirmation as a field, a fund gets the same column here.
 _CONFIRM = specs.SPECS[Kind.PROJECT].field("confirmed_large")
-_CONFIRMED_KINDS = (Kind.FUND, Kind.PROJECT)
+# Every kind with an amount may need a large one confirmed (see services._large_problems).
+_CONFIRMED_KINDS = tuple(k for k, spec in specs.SPECS.items() if spec.amounts)
 
 # The pairing is found as the agreement import finds it (`pairing_of` reads these columns).
 _SIDE_NOTES = {"east_code": "结对东部一方的区划代码", "west_code": "结对西部一方的区划代码"}

@@ -119,30 +119,33 @@ def _place_problems(spec: specs.Spec, pairing: Pairing, values: Mapping[str, Any
 
 
 def _large_problems(spec: specs.Spec, values: Mapping[str, Any], confirmed: bool) -> list[Problem]:
-    """A county-level project or fund over 10 亿元 is possible but rare: ask before saving."""
+    """An amount over 10 亿元 in one record is rare — a county project of that size, or yuan
+    typed into the 万元 column (5,000,000 元 read as 500 亿元): ask before saving. (Figures so
+    large that they can only be yuan are refused outright by the spec.)"""
     if confirmed:
         return []
-    place = values.get("place") or values.get("recipient")
-    if not isinstance(place, Region) or place.level < Level.COUNTY:
-        return []
     if spec.kind == Kind.PROJECT:
-        total = (
-            values["budget_east"] + (values["budget_local"] or 0) + (values["budget_social"] or 0)
-        )
-        label = "东部财政资金（万元）"
-    elif spec.kind == Kind.FUND:
-        total, label = values["amount"], "金额（万元）"
-    else:
-        return []
-    if total > CONFIRM:
-        return [
-            Problem(
-                f"县级{spec.label} {total} 万元（{total / 10000:.2f} 亿元）超过 10 亿元："
-                "请核对单位；确属实，请勾选或填写“确认大额”",
-                label,
+        amounts = [
+            (
+                "东部财政资金（万元）",
+                values["budget_east"]
+                + (values["budget_local"] or 0)
+                + (values["budget_social"] or 0),
             )
         ]
-    return []
+    else:
+        amounts = [(f.label, values.get(f.name)) for f in spec.amounts]
+    where = values.get("place") or values.get("recipient")
+    level = "县级" if isinstance(where, Region) and where.level >= Level.COUNTY else ""
+    return [
+        Problem(
+            f"{level}{spec.label} {total} 万元（{total / 10000:.2f} 亿元）超过 10 亿元："
+            f"若是按元填写，应为 {total / 10000:.4f} 万元；确属实，请勾选或填写“确认大额”",
+            label,
+        )
+        for label, total in amounts
+        if total is not None and total > CONFIRM
+    ]
 
 
 def _people(raw: Sequence[PersonIn]) -> tuple[list[tuple[str, str]], list[Problem]]:

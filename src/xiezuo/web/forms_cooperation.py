@@ -177,7 +177,7 @@ def record_form(kind: str) -> type[RecordForm]:
         fields["confirm_large"] = forms.BooleanField(
             label=CONFIRM_LABEL,
             required=False,
-            help_text="县级项目或资金超过 10 亿元，核对无误后勾选确认",
+            help_text="金额超过 10 亿元时，核对不是按元填写后勾选确认",
         )
     fields["spec"] = spec
     fields["required_fields"] = frozenset(
