@@ -228,3 +228,56 @@ def test_yuan_typed_into_any_amount_column_is_asked_about(
     assert problem.where == "金额（万元）" and "应为 50.0000 万元" in problem.message
     made = create(suzhou_reporter, suzhou_tongren, "consumption", raw, confirm_large=True)
     assert str(made.amount) == "500000.0000"
+
+
+def test_project_beneficiaries_link_to_registered_households_or_are_flagged(
+    suzhou_tongren: Pairing,
+    suzhou_reporter: Any,
+    generated_rows: list[dict[str, str]],
+    write_csv: Any,
+) -> None:
+    from django.test import Client
+
+    from xiezuo.cooperation.models import Beneficiary
+    from xiezuo.imports import services as imports
+    from xiezuo.registry.models import Household
+
+    path = write_csv(generated_rows)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=None)
+    imports.batch_commit(imports.batch_parse(batch, user=None), actor=None)
+    registered = generated_rows[0]["户编号"]
+    raw = {
+        "date": "2026-05-01",
+        "name": "沿河县茶园",
+        "sector": "产业",
+        "place": YANHE,
+        "budget_east": "300",
+        "status": "在建",
+        "beneficiary_numbers": f"{registered}；520627999999999",
+    }
+    project = create(suzhou_reporter, suzhou_tongren, "project", raw)
+    assert isinstance(project, Project) and project.households == 2
+    linked = {b.number: b.in_registry for b in Beneficiary.objects.filter(project=project)}
+    assert linked == {registered: True, "520627999999999": False}
+    assert project.beneficiary_numbers == f"{registered}；520627999999999"
+    # A household registered outside the helped side (杭州) is refused by name.
+    Household.objects.create(number="330102000000001", village_id="330102", size=2)
+    with pytest.raises(UserError) as exc:
+        create(
+            suzhou_reporter,
+            suzhou_tongren,
+            "project",
+            {**raw, "name": "别处", "beneficiary_numbers": "330102000000001"},
+        )
+    assert exc.value.problems[0].where == "受益户编号"
+    with pytest.raises(UserError, match="应为 6–30 位数字"):
+        create(
+            suzhou_reporter,
+            suzhou_tongren,
+            "project",
+            {**raw, "name": "坏号", "beneficiary_numbers": "12a45"},
+        )
+    client = Client()
+    client.force_login(suzhou_reporter)
+    page = client.get(f"/cooperation/project/{project.pk}/").content.decode()
+    assert 'data-testid="beneficiaries"' in page and "未在建档立卡库中" in page

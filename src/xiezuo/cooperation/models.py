@@ -134,6 +134,11 @@ class Project(Record):
     def budget(self) -> object:
         return self.budget_east + self.budget_local + self.budget_social
 
+    @property
+    def beneficiary_numbers(self) -> str:
+        """The households listed as beneficiaries, as the import and the form write them."""
+        return "；".join(b.number for b in self.beneficiaries.all())
+
 
 class Talent(Record):
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
@@ -248,6 +253,32 @@ class Person(models.Model):
     @property
     def in_registry(self) -> bool:
         return self.member_id is not None
+
+
+class Beneficiary(models.Model):
+    """A household a project lists as benefiting, by its registry number; linked to the registry
+    household when there is one, kept and flagged when there is not."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="beneficiaries")
+    number = models.CharField(_("household number"), max_length=30)
+    household = models.ForeignKey(
+        "registry.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("beneficiary household")
+        verbose_name_plural = _("beneficiary households")
+        ordering = ["project_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="beneficiary_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def in_registry(self) -> bool:
+        return self.household_id is not None
 
 
 MODELS: dict[str, type[Record]] = {

@@ -52,6 +52,8 @@ def record_list(
         "report__pairing__west_region",
         "report__reporter",
     )
+    if kind == "project":  # the listed beneficiaries show with each project
+        qs = qs.prefetch_related("beneficiaries")  # type: ignore[misc]
     if pairing:
         qs = qs.filter(report__pairing_id=pairing)
     if region and codes.is_well_formed(region):

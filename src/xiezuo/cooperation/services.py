@@ -28,7 +28,7 @@ from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
 from xiezuo.cooperation import specs
 from xiezuo.cooperation.choices import CONFIRM, EDITABLE, Kind, State
-from xiezuo.cooperation.models import Person, Record, Report
+from xiezuo.cooperation.models import Beneficiary, Person, Record, Report
 from xiezuo.core import crypto
 from xiezuo.core.errors import Forbidden, Problem, UserError
 from xiezuo.pairing.models import Pairing
@@ -118,6 +118,28 @@ def _place_problems(spec: specs.Spec, pairing: Pairing, values: Mapping[str, Any
     return problems
 
 
+def _beneficiary_problems(pairing: Pairing, values: dict[str, Any]) -> list[Problem]:
+    """Listed beneficiary households that are registered must live on the helped side; the
+    count of households is at least the list's length."""
+    from xiezuo.registry.models import Household
+
+    numbers: list[str] = values["beneficiary_numbers"]
+    villages = dict(
+        Household.objects.filter(number__in=numbers).values_list("number", "village_id")
+    )
+    outside = [n for n, v in villages.items() if not _within(v, pairing.west_region_id)]
+    if outside:
+        return [
+            Problem(
+                f"户 {'、'.join(sorted(outside)[:5])} 登记在受帮扶方"
+                f" {pairing.west_region.name} 以外",
+                "受益户编号",
+            )
+        ]
+    values["households"] = max(values.get("households") or 0, len(numbers))
+    return []
+
+
 def _large_problems(spec: specs.Spec, values: Mapping[str, Any], confirmed: bool) -> list[Problem]:
     """An amount over 10 亿元 in one record is rare — a county project of that size, or yuan
     typed into the 万元 column (5,000,000 元 read as 500 亿元): ask before saving. (Figures so
@@ -196,6 +218,8 @@ def record_check(
         values["budget_social"] = values["budget_social"] or 0
         values["confirmed_large"] = bool(values.get("confirmed_large")) or confirm_large
     problems += _year_problems(pairing, year, values.get("date"))
+    if not problems and values.get("beneficiary_numbers"):
+        problems += _beneficiary_problems(pairing, values)
     if not problems:
         problems += _place_problems(spec, pairing, values)
         problems += _large_problems(
@@ -242,6 +266,16 @@ def _save_people(record: Record, people: list[tuple[str, str]]) -> None:
     )
 
 
+def _save_beneficiaries(record: Record, numbers: list[str]) -> None:
+    from xiezuo.registry.models import Household
+
+    households = dict(Household.objects.filter(number__in=numbers).values_list("number", "pk"))
+    Beneficiary.objects.filter(project_id=record.pk).delete()
+    Beneficiary.objects.bulk_create(
+        Beneficiary(project_id=record.pk, number=n, household_id=households.get(n)) for n in numbers
+    )
+
+
 @transaction.atomic
 def record_save(*, actor: Any, checked: Checked, record: Record | None = None) -> Record:
     """Write a checked record (new, or `record` changed)."""
@@ -254,9 +288,13 @@ def record_save(*, actor: Any, checked: Checked, record: Record | None = None) -
         )
     else:
         record.report = report
+    # Lists stored beside the record (None: keep what is there).
+    numbers = values.pop("beneficiary_numbers", None)
     for name, value in values.items():
         setattr(record, name, value)
     record.save()
+    if numbers is not None:
+        _save_beneficiaries(record, numbers)
     if checked.spec.people and checked.people:
         _save_people(record, checked.people)
     if before is None:

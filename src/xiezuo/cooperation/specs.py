@@ -6,6 +6,7 @@ specs, and every value passes `parse` — so a record is read the same whichever
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -45,7 +46,7 @@ NO = {"否", "n", "no", "0", "false", "×", "无", ""}
 class Field:
     name: str  # the model field
     label: str  # the Chinese label: form label, import column, export header
-    type: str  # text | amount | int | date | choice | region | bool | credit_code
+    type: str  # text | amount | int | date | choice | region | bool | credit_code | numbers
     required: bool = True
     choices: Any = None
     synonyms: tuple[str, ...] = ()
@@ -143,6 +144,22 @@ def _region(field: Field, raw: Any) -> Region:
     return region
 
 
+_SEPARATORS = re.compile(r"[；;，,、\s]+")
+
+
+def _numbers(field: Field, raw: Any) -> list[str]:
+    """Registry household numbers, as a list or as text separated by ；, commas or new lines."""
+    items = raw if isinstance(raw, list) else _SEPARATORS.split(str(raw))
+    numbers: list[str] = []
+    for i, item in enumerate((str(x).strip() for x in items if str(x).strip()), start=1):
+        if not (item.isascii() and item.isdigit() and 6 <= len(item) <= 30):
+            raise Invalid(field, f"第 {i} 个户编号“{item}”应为 6–30 位数字")
+        if item in numbers:
+            raise Invalid(field, f"户编号 {item} 重复")
+        numbers.append(item)
+    return numbers
+
+
 def _bool(field: Field, raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw
@@ -178,6 +195,8 @@ def parse_value(field: Field, raw: Any) -> Any:
         return _region(field, raw)
     if field.type == "bool":
         return _bool(field, raw)
+    if field.type == "numbers":
+        return _numbers(field, raw)
     if field.type == "credit_code":
         code = str(raw).strip().upper()
         message = creditcode.problem(code)
@@ -315,6 +334,13 @@ SPECS: dict[str, Spec] = {
             ),
             Field("status", "项目状态", "choice", choices=ProjectStatus, example="在建"),
             Field("households", "受益贫困户数", "int", required=False, example="320"),
+            Field(
+                "beneficiary_numbers",
+                "受益户编号",
+                "numbers",
+                required=False,
+                note="建档立卡户编号，多户用分号或换行隔开；在册的与建档立卡关联，不在册的保留并标注",
+            ),
             Field(
                 "confirmed_large",
                 "确认大额",

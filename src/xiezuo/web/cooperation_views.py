@@ -161,6 +161,11 @@ def _render_form(
     }
     if record is not None:
         context["people"] = list(record.people.all()) if form.spec.people else []  # type: ignore[attr-defined]
+        context["beneficiaries"] = (
+            list(record.beneficiaries.all())  # type: ignore[attr-defined]
+            if form.spec.kind == "project"
+            else []
+        )
         context["editable"] = record.report.state in EDITABLE
         context["cells"] = _rows(form.spec, [record])[0]["cells"]
         context["fields"] = zip(form.spec.fields, context["cells"], strict=True)
