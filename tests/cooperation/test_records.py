@@ -281,3 +281,22 @@ def test_project_beneficiaries_link_to_registered_households_or_are_flagged(
     client.force_login(suzhou_reporter)
     page = client.get(f"/cooperation/project/{project.pk}/").content.decode()
     assert 'data-testid="beneficiaries"' in page and "未在建档立卡库中" in page
+
+
+def test_review_is_one_level_up_and_never_by_the_submitter(
+    suzhou_tongren: Pairing, jiangsu_reviewer: Any
+) -> None:
+    # A 苏州 office with both roles reports for 吴中 (in its region) and submits it …
+    both = UserFactory(side="east", region_id=SUZHOU, roles=["reporter", "reviewer"])
+    county_pair = suzhou_tongren  # 吴中 lies inside 苏州's side of the pair
+    fund = create(both, county_pair, "fund", FUND, reporter="320506")
+    services.report_submit(actor=both, report=fund.report)
+    # … but cannot approve its own submission, though 苏州 is the level above 吴中.
+    with pytest.raises(Forbidden, match="不能审核自己"):
+        services.report_review(actor=both, report=fund.report, approve=True)
+    # 江苏 is two levels above 吴中: not its reviewer.
+    with pytest.raises(Forbidden, match="隔级"):
+        services.report_review(actor=jiangsu_reviewer, report=fund.report, approve=True)
+    other = UserFactory(side="east", region_id=SUZHOU, roles=["reviewer"])
+    services.report_review(actor=other, report=fund.report, approve=True)
+    assert fund.report.state == State.APPROVED

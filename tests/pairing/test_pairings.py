@@ -208,3 +208,52 @@ def test_pairing_list_and_get_are_scoped(
     assert wuzhong_yanhe not in visible
     with pytest.raises(UserError):
         selectors.pairing_get(user=other_county_user, pk=wuzhong_yanhe.pk)
+
+
+def test_partners_read_each_others_registry_but_do_not_change_or_reveal_it(
+    wuzhong_yanhe: Pairing, generated_rows: Any, write_csv: Any
+) -> None:
+    from xiezuo.core.errors import Forbidden
+    from xiezuo.imports import services as imports
+    from xiezuo.registry import selectors as registry
+    from xiezuo.registry import services as registry_services
+
+    path = write_csv(generated_rows)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=None)
+    imports.batch_commit(imports.batch_parse(batch, user=None), actor=None)
+    wuzhong = UserFactory(side="east", region_id=WUZHONG, roles=["reporter", "reviewer"])
+    household = registry.household_list(user=wuzhong).first()
+    assert household is not None  # 吴中 reads 沿河's registry …
+    with pytest.raises(Forbidden):  # … but does not change it
+        registry_services.household_set_status(
+            household=household, status="cancelled", actor=wuzhong, reason="x"
+        )
+    member = household.members.first()
+    with pytest.raises(PermissionError, match="结对对方"):
+        registry_services.member_reveal_id(member=member, user=wuzhong)
+    # Nor import households into it.
+    again = imports.batch_create(kind="registry", filename=path.name, source=path, user=wuzhong)
+    checked = imports.batch_parse(again, user=wuzhong)
+    assert checked.rows_with_errors > 0
+
+
+def test_a_partners_other_pairings_stay_out_of_sight(
+    wuzhong_yanhe: Pairing, wuzhong_user: Any
+) -> None:
+    central = services.organisation_get_or_create(
+        actor=None, name="国家开发银行", kind=OrganisationKind.CENTRAL
+    )
+    other = services.pairing_create(
+        actor=None, east_org=central, west=region(YANHE), start_year=2016, kind=Kind.DESIGNATED
+    )
+    visible = set(selectors.pairing_list(user=wuzhong_user).values_list("pk", flat=True))
+    assert wuzhong_yanhe.pk in visible and other.pk not in visible
+
+
+def test_a_pairing_past_its_end_year_grants_no_partner_scope(
+    wuzhong_yanhe: Pairing, wuzhong_user: Any
+) -> None:
+    services.pairing_update(actor=None, pairing=wuzhong_yanhe, end_year=2020)
+    wuzhong_yanhe.refresh_from_db()
+    assert wuzhong_yanhe.status == Status.ENDED
+    assert not scope_for(wuzhong_user).covers(YANHE)

@@ -29,6 +29,9 @@ class RegionScope:
     prefixes: tuple[str, ...] = ()
     # Codes above the user's region: visible as places to pass through, not as data owners.
     path: frozenset[str] = frozenset()
+    # The user's own subtree, without its partners': where it may act (change, import, reveal
+    # whole ID numbers) and whose pairings it belongs to. Partners are for reading only.
+    own: tuple[str, ...] = ()
 
     def data_q(self, field: str) -> Q:
         """Rows whose region code (in `field`) lies in a visible subtree."""
@@ -50,6 +53,26 @@ class RegionScope:
     def covers(self, code: str) -> bool:
         """Is data of this region code visible (in a visible subtree)?"""
         return self.everything or any(code.startswith(p) for p in self.prefixes)
+
+    def covers_own(self, code: str) -> bool:
+        """Is this region code in the user's own subtree (not only a partner's)?"""
+        return self.everything or any(code.startswith(p) for p in self.own)
+
+    def own_only(self) -> RegionScope:
+        """The same user without its partners: for changes, imports and whole-ID views."""
+        return RegionScope(
+            everything=self.everything, prefixes=self.own, path=self.path, own=self.own
+        )
+
+    def own_q(self, field: str) -> Q:
+        return self.own_only().data_q(field)
+
+    def pairing_q(self, path: str = "") -> Q:
+        """Pairings (at `path`, e.g. "report__pairing__") the user's region belongs to: one side
+        in its own subtree. A partner's other pairings are none of its business."""
+        if self.everything:
+            return Q()
+        return self.own_q(f"{path}east_region_id") | self.own_q(f"{path}west_region_id")
 
     def can_see_region(self, code: str) -> bool:
         return self.covers(code) or code in self.path
@@ -87,7 +110,7 @@ def scope_for(user: Any) -> RegionScope:
     prefixes = _outermost([own, *(codes.prefix(c, codes.level_of(c)) for c in partners)])
     # The partners' ancestors join the path so a user can browse down to them.
     path = frozenset(a for c in (region.code, *partners) for a in codes.ancestors(c))
-    return RegionScope(everything=False, prefixes=prefixes, path=path - set(partners))
+    return RegionScope(everything=False, prefixes=prefixes, path=path - set(partners), own=(own,))
 
 
 def _outermost(prefixes: list[str]) -> tuple[str, ...]:

@@ -19,12 +19,7 @@ from xiezuo.regions import codes
 
 
 def _visible(user: Any, path: str) -> Q:
-    scope = scope_for(user)
-    if scope.everything:
-        return Q()
-    return scope.data_q(f"{path}pairing__east_region_id") | scope.data_q(
-        f"{path}pairing__west_region_id"
-    )
+    return scope_for(user).pairing_q(f"{path}pairing__")
 
 
 def model_of(kind: str) -> type[Record]:
@@ -95,27 +90,20 @@ def report_get(*, user: Any, pk: int) -> Report:
 
 
 def reports_to_review(*, user: Any) -> QuerySet[Report]:
-    """Submitted reports of the units strictly below the user's region (national: all)."""
-    qs = report_list(user=user, state=State.SUBMITTED)
-    scope = scope_for(user)
-    if scope.everything:
-        return qs
-    region = getattr(user, "region", None)
-    if region is None:
-        return qs.none()
-    return qs.filter(codes.subtree_q("reporter_id", region.code)).exclude(reporter_id=region.code)
+    """Submitted reports the user may review: see `reports_below`; never its own submissions."""
+    return reports_below(user=user, state=State.SUBMITTED).exclude(submitted_by=user)
 
 
 def reports_below(*, user: Any, state: str) -> QuerySet[Report]:
-    """Reports in `state` of the units strictly below the user's region (national: all) — what
-    a reviewer one level up may act on, e.g. approved reports it may unlock."""
+    """Reports in `state` of the units directly below the user's region (national: all) — what a
+    reviewer one level up acts on (see services._may_review)."""
     qs = report_list(user=user, state=state)
     if scope_for(user).everything:
         return qs
     region = getattr(user, "region", None)
     if region is None:
         return qs.none()
-    return qs.filter(codes.subtree_q("reporter_id", region.code)).exclude(reporter_id=region.code)
+    return qs.filter(reporter__parent_id=region.code)
 
 
 def reports_of_unit(*, user: Any) -> QuerySet[Report]:

@@ -380,16 +380,19 @@ def report_records(report: Report) -> dict[str, int]:
 
 
 def _may_review(actor: Any, report: Report) -> None:
-    """A reviewer one level up: the report's unit lies strictly inside the reviewer's region."""
+    """A reviewer one level up: the office of the region directly above the reporting unit (a
+    province's reports: the national office), and never the person who submitted it."""
     if actor is None:
         return
     if not may_review(actor):
         raise _deny("只有审核人或管理员可以审核报送")
+    if report.submitted_by_id is not None and report.submitted_by_id == actor.pk:
+        raise _deny("报送人不能审核自己上报的报送")
     own = _own_prefix(actor)
     if own is None:
         return
-    if not own or not report.reporter_id.startswith(own) or actor.region_id == report.reporter_id:
-        raise _deny("报送由上一级协作办审核：您不能审核本级或其他地区的报送")
+    if actor.region_id != codes.parent_code(report.reporter_id):
+        raise _deny("报送由上一级协作办审核：您不能审核本级、隔级或其他地区的报送")
 
 
 @transaction.atomic

@@ -24,7 +24,9 @@ def partner_codes(region_code: str) -> list[str]:
     """The regions paired with `region_code`'s subtree: for each active pairing with one side in
     the subtree, the other side. A province office sees the partners of all its counties' pairs;
     a county office only those of its own pairs (not its prefecture's partner as a whole)."""
-    rows = Pairing.objects.filter(status=Status.ACTIVE).filter(
+    this_year = datetime.date.today().year
+    current = Q(end_year__isnull=True) | Q(end_year__gte=this_year)
+    rows = Pairing.objects.filter(current, status=Status.ACTIVE).filter(
         codes.subtree_q("east_region_id", region_code)
         | codes.subtree_q("west_region_id", region_code)
     )
@@ -39,10 +41,7 @@ def partner_codes(region_code: str) -> list[str]:
 
 
 def visible_q(scope: RegionScope) -> Q:
-    """Pairings with either side in a visible subtree."""
-    if scope.everything:
-        return Q()
-    return scope.data_q("east_region_id") | scope.data_q("west_region_id")
+    return scope.pairing_q()
 
 
 def pairing_list(
@@ -170,10 +169,7 @@ def task_get(*, user: Any, pk: int) -> Task:
 
 
 def _pairing_visible(user: Any, path: str) -> Q:
-    scope = scope_for(user)
-    if scope.everything:
-        return Q()
-    return scope.data_q(f"{path}east_region_id") | scope.data_q(f"{path}west_region_id")
+    return scope_for(user).pairing_q(path)
 
 
 @dataclass(frozen=True)

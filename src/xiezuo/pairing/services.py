@@ -309,10 +309,12 @@ def pairing_update(
     pairing.end_year = end_year
     if outside_parent_reason.strip():
         pairing.outside_parent_reason = outside_parent_reason.strip()
+    if end_year is not None and end_year < timezone.localdate().year:
+        pairing.status = Status.ENDED  # an end year in the past ends it now, as on creation
     b, a = changed(before, snapshot(pairing))
     if not a:
         return False
-    pairing.save(update_fields=["end_year", "outside_parent_reason"])
+    pairing.save(update_fields=["end_year", "outside_parent_reason", "status"])
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=pairing, before=b, after=a)
     return True
 

@@ -173,7 +173,9 @@ def check_id(
         return _fail("", _MSG_EXCEL_SCIENTIFIC.format(shown=text))
     if _FLOAT_SUFFIX.fullmatch(text):
         # Not stripped: the float that produced this text may already have lost digits.
-        return _fail("", _MSG_EXCEL_FLOAT_SUFFIX.format(shown=text))
+        # Shown masked: the digits before ".0" may be a whole, real ID number.
+        whole, _, zeros = text.partition(".")
+        return _fail("", _MSG_EXCEL_FLOAT_SUFFIX.format(shown=f"{mask(whole)}.{zeros}"))
     if _excel_zeroed(text):
         return _fail("", _MSG_EXCEL_ZEROS)
 

@@ -236,7 +236,8 @@ class VillageResolver:
     def __init__(self, user: Any) -> None:
         # No user means the platform itself (the CLI, the demo, the generator), run by the
         # server's operator; the web and the API always pass the signed-in user.
-        self.scope = RegionScope(everything=True) if user is None else scope_for(user)
+        # Only the uploader's own villages: a partner's registry is for reading, not for writing.
+        self.scope = RegionScope(everything=True) if user is None else scope_for(user).own_only()
         self._by_names: dict[str, dict[tuple[str, str], str] | str] = {}
         self._county_villages: dict[str, frozenset[str]] = {}
 

@@ -10,9 +10,10 @@ from typing import Any
 from django.db import transaction
 
 from xiezuo.accounts.permissions import may_reveal_ids
+from xiezuo.accounts.scope import scope_for
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
-from xiezuo.core.errors import Problem, UserError
+from xiezuo.core.errors import Forbidden, Problem, UserError
 from xiezuo.paths import PACKAGE_DIR
 from xiezuo.registry.choices import PovertyLineKind, Status
 from xiezuo.registry.models import Household, PovertyLine, StatusChange
@@ -77,7 +78,10 @@ def poverty_lines_load(*, actor: Any, path: Path = POVERTY_LINES_CSV) -> int:
 def household_set_status(
     *, household: Household, status: str, actor: Any, year: int | None = None, reason: str = ""
 ) -> Household:
-    """Move a household to a new status, keeping the history and the audit trail."""
+    """Move a household to a new status, keeping the history and the audit trail. Only an office
+    of the household's own region may: a partner reads the registry, it does not change it."""
+    if actor is not None and not scope_for(actor).covers_own(household.village_id):
+        raise Forbidden("只有户籍所在地区的协作办可以修改贫困户状态")
     current = Status(household.status)
     target = Status(status)
     if target not in ALLOWED[current]:
@@ -121,6 +125,8 @@ def member_reveal_id(*, member: Any, user: Any) -> str:
 
     if not may_reveal_ids(user):
         raise PermissionError("您的角色不能查看完整证件号码")
+    if not scope_for(user).covers_own(member.household.village_id):
+        raise PermissionError("结对对方的完整证件号码不能查看：只能查看本地区的")
     audit_record(
         actor=user,
         action=AuditEvent.Action.VIEW,
