@@ -210,3 +210,53 @@ def test_task_status_by_someone_outside_is_refused(agreement: Agreement, suzhou_
         services.task_create(
             actor=suzhou_user, target=target, title="x", due=datetime.date(2020, 1, 2)
         )
+
+
+def test_an_unowned_schedule_renders_and_owners_must_belong_to_the_pairing(
+    agreement: Agreement, suzhou_user: Any
+) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import UserFactory
+
+    for indicator in (Indicator.PROJECTS, Indicator.PLACEMENTS, Indicator.COUNTY_PAIRS):
+        target = services.target_set(
+            actor=suzhou_user,
+            agreement=agreement,
+            indicator=indicator,
+            value="8",
+            deadline=datetime.date(2019, 12, 31),
+            responsible_unit="苏州市协作办",
+        )
+        services.target_schedule(actor=suzhou_user, target=target)  # no owner on any task
+    client = Client()
+    client.force_login(suzhou_user)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/pairings/{agreement.pairing_id}/")
+    assert response.status_code == 200
+    # One progress measure per target, not one per task (15 tasks here).
+    assert len(queries) <= 15, len(queries)
+    stranger = UserFactory(side="west", region_id="520602", roles=["reporter"])
+    with pytest.raises(UserError, match="不属于该结对"):
+        services.task_create(
+            actor=suzhou_user,
+            target=target,
+            title="x",
+            due=datetime.date(2019, 6, 1),
+            owner=UserFactory(side="east", region_id="330100", roles=["reporter"]),
+        )
+    # 碧江 lies inside 铜仁 but does not belong to the prefecture pair: not its owner either.
+    with pytest.raises(UserError, match="不属于该结对"):
+        services.task_create(
+            actor=suzhou_user,
+            target=target,
+            title="y",
+            due=datetime.date(2019, 6, 1),
+            owner=stranger,
+        )
+    tongren = UserFactory(side="west", region_id="520600", roles=["reporter"])
+    services.task_create(
+        actor=suzhou_user, target=target, title="y", due=datetime.date(2019, 6, 1), owner=tongren
+    )

@@ -166,14 +166,16 @@ def _pairing_out(p: Pairing) -> dict[str, Any]:
     }
 
 
-def _task_out(t: Task, today: datetime.date) -> dict[str, Any]:
+def _task_out(
+    t: Task, today: datetime.date, progress: selectors.TargetProgress | None = None
+) -> dict[str, Any]:
     return {
         "id": t.pk,
         "title": t.title,
         "due": t.due,
         "share": t.share,
         "status": _choice(TaskStatus, t.status),
-        "state": selectors.task_state(t, today=today),
+        "state": selectors.task_state(t, today=today, progress=progress),
         "owner": t.owner.username if t.owner else None,
     }
 
@@ -192,7 +194,7 @@ def _target_out(t: Target, today: datetime.date) -> dict[str, Any]:
         "actual": progress.actual,
         "percent": progress.percent,
         "progress": progress.state,
-        "tasks": [_task_out(task, today) for task in t.tasks.all()],
+        "tasks": [_task_out(task, today, progress) for task in t.tasks.all()],
     }
 
 

@@ -54,7 +54,13 @@ def pairing_list(
     text: str = "",
 ) -> QuerySet[Pairing]:
     qs = Pairing.objects.filter(visible_q(scope_for(user))).select_related(
-        "east_region", "east_org", "west_region", "parent"
+        "east_region",
+        "east_org",
+        "west_region",
+        # The list shows each pair's parent by name.
+        "parent__east_region",
+        "parent__east_org",
+        "parent__west_region",
     )
     if level:
         qs = qs.filter(level=level)
@@ -215,6 +221,8 @@ def tasks_alerts(*, user: Any, today: datetime.date) -> TaskAlerts:
         return TaskAlerts([], [])
     open_tasks = (
         Task.objects.filter(owner=user)
+        # Only pairings the owner belongs to: an owner named by someone else sees nothing more.
+        .filter(_pairing_visible(user, "target__agreement__pairing__"))
         .exclude(status=TaskStatus.DONE)
         .filter(due__lte=today + datetime.timedelta(days=AT_RISK_DAYS))
         .select_related(
@@ -225,23 +233,33 @@ def tasks_alerts(*, user: Any, today: datetime.date) -> TaskAlerts:
             "target__agreement__pairing__west_region",
         )
     )
-    tasks = [t for t in open_tasks if not milestone_met(t, today=today)]
+    progress_of: dict[int, TargetProgress] = {}
+    tasks = []
+    for task in open_tasks:
+        if task.target_id not in progress_of:
+            progress_of[task.target_id] = target_progress(task.target, today=today)
+        if not milestone_met(task, progress=progress_of[task.target_id]):
+            tasks.append(task)
     return TaskAlerts(
         overdue=[t for t in tasks if t.due < today], at_risk=[t for t in tasks if t.due >= today]
     )
 
 
-def milestone_met(task: Task, *, today: datetime.date) -> bool:
-    """A milestone whose share the recorded data already reaches needs no one's attention."""
+def milestone_met(task: Task, *, progress: TargetProgress) -> bool:
+    """A milestone whose share the recorded data already reaches needs no one's attention.
+    `progress` is its target's, computed once for all the target's tasks."""
     if task.share is None:
         return False
-    progress = target_progress(task.target, today=today)
     return progress.share is not None and progress.share * 100 >= task.share
 
 
-def task_state(task: Task, *, today: datetime.date) -> str:
-    if task.status == TaskStatus.DONE or milestone_met(task, today=today):
+def task_state(task: Task, *, today: datetime.date, progress: TargetProgress | None = None) -> str:
+    if task.status == TaskStatus.DONE:
         return "done"
+    if task.share is not None:
+        progress = progress or target_progress(task.target, today=today)
+        if milestone_met(task, progress=progress):
+            return "done"
     if task.due < today:
         return "overdue"
     if (task.due - today).days <= AT_RISK_DAYS:

@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from xiezuo.accounts.permissions import may_manage_pairings, may_plan
-from xiezuo.accounts.scope import scope_for
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
 from xiezuo.core.errors import Forbidden, Problem, UserError
@@ -499,12 +498,7 @@ def target_set(
     problems = check_target(agreement, indicator, value, deadline)
     if not responsible_unit.strip():
         problems.append(Problem("须填写责任单位", "责任单位"))
-    pairing = agreement.pairing
-    sides = [c for c in (pairing.east_region_id, pairing.west_region_id) if c]
-    if owner is not None and not any(scope_for(owner).covers(c) for c in sides):
-        problems.append(
-            Problem(f"责任人账号 {owner.username} 不属于该结对的任何一方", "责任人账号")
-        )
+    problems += _owner_problems(owner, agreement.pairing)
     if problems:
         raise UserError("目标未保存：" + problems[0].message, problems)
     assert deadline is not None
@@ -528,6 +522,18 @@ def target_set(
                 actor=actor, action=AuditEvent.Action.UPDATE, obj=target, before=b, after=a
             )
     return target
+
+
+def _owner_problems(owner: Any, pairing: Pairing) -> list[Problem]:
+    """An owner works in the office of one side of the pairing or above it (its own region, not
+    a partner's): whoever answers for a target belongs to the pairing, and sees it."""
+    if owner is None:
+        return []
+    region = owner.region_id or ""
+    sides = [c for c in (pairing.east_region_id, pairing.west_region_id) if c]
+    if region and any(_within(side, region) for side in sides):
+        return []
+    return [Problem(f"责任人账号 {owner.username} 不属于该结对的任何一方", "责任人账号")]
 
 
 DEFAULT_MILESTONES = (25, 50, 75, 100)
@@ -603,6 +609,7 @@ def task_create(
         problems.append(Problem("须填写任务内容", "任务"))
     if due > target.deadline:
         problems.append(Problem(f"任务期限 {due} 晚于目标截止日期 {target.deadline}", "期限"))
+    problems += _owner_problems(owner, target.agreement.pairing)
     if problems:
         raise UserError("任务未创建：" + problems[0].message, problems)
     task = Task.objects.create(target=target, title=title.strip()[:200], due=due, owner=owner)

@@ -211,10 +211,10 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("web:pairing_detail", pk=pairing.pk)
     agreements = []
     for agreement in selectors.agreements_of(pairing):
-        targets = [
-            (t, selectors.target_progress(t, today=today), _task_rows(t, today))
-            for t in agreement.targets.all()
-        ]
+        targets = []
+        for t in agreement.targets.all():
+            progress = selectors.target_progress(t, today=today)  # once per target, not per task
+            targets.append((t, progress, _task_rows(t, today, progress)))
         agreements.append((agreement, targets))
     return render(
         request,
@@ -233,8 +233,10 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _task_rows(target: Any, today: datetime.date) -> list[tuple[Any, str]]:
-    return [(t, selectors.task_state(t, today=today)) for t in target.tasks.all()]
+def _task_rows(target: Any, today: datetime.date, progress: Any) -> list[tuple[Any, str]]:
+    return [
+        (t, selectors.task_state(t, today=today, progress=progress)) for t in target.tasks.all()
+    ]
 
 
 def _post_detail(

@@ -33,7 +33,7 @@ document.addEventListener("DOMContentLoaded", function () {
         {
           name: f.names.aid_growth, type: "line", yAxisIndex: 1, data: f.aid_growth,
           connectNulls: false, itemStyle: { color: "#b22222" },
-          markPoint: { symbolSize: 40, label: { formatter: "!" }, tooltip: { formatter: function (p) { return p.name + " " + p.value; } }, data: pins }
+          markPoint: { symbolSize: 40, label: { formatter: "!" }, tooltip: { formatter: function (p) { return echarts.format.encodeHTML(p.name + " " + p.value); } }, data: pins }
         },
         {
           name: f.names.revenue_growth, type: "line", yAxisIndex: 1, data: f.revenue_growth,

@@ -21,7 +21,8 @@ document.addEventListener("DOMContentLoaded", function () {
         return { source: l.source, target: l.target, value: l.id, lineStyle: { width: l.level < 3 ? 2.5 : 1 } };
       });
       chart.setOption({
-        tooltip: { formatter: function (p) { return p.dataType === "edge" ? "" : p.data.name; } },
+        // Names are data (an organisation's name is typed by users): escaped, never HTML.
+        tooltip: { formatter: function (p) { return p.dataType === "edge" ? "" : echarts.format.encodeHTML(p.data.name); } },
         legend: { type: "scroll", data: data.categories, bottom: 0 },
         series: [{
           type: "graph", layout: "force", roam: true, draggable: true,
