@@ -138,7 +138,9 @@ def test_each_indicator_counts_its_records_with_the_county_pairs_inside(
     record(p, "training", training_kind="专业技术人才", trainees="5")
     record(c, "training", reporter=YANHE, trainees="40")
     record(p, "industry", investment="500", workshop="是")
-    record(c, "industry", reporter=WUZHONG, investment="120.25")
+    record(c, "industry", reporter=WUZHONG, investment="120.25", credit_code="914403001922038216")
+    # The first enterprise again, reported by the county: its money counts, the firm once.
+    record(c, "industry", reporter=WUZHONG, investment="10", enterprise="同一企业")
     record(p, "consumption", amount="80")
     record(c, "consumption", reporter=YANHE, amount="20")
     record(p, "social")  # social help has no indicator of its own
@@ -152,7 +154,7 @@ def test_each_indicator_counts_its_records_with_the_county_pairs_inside(
         Indicator.PROFESSIONALS_TRAINED: "20",
         Indicator.LABOURERS_TRAINED: "40",
         Indicator.ENTERPRISES: "2",
-        Indicator.INVESTMENT: "620.25",
+        Indicator.INVESTMENT: "630.25",
         Indicator.WORKSHOPS: "1",
         Indicator.CONSUMPTION_AID: "100",
     }

@@ -240,9 +240,15 @@ def _compared(
     aid_growth = growth(given, before.aid)
     revenue_growth = growth(revenue.value, before.revenue.value)
     flags = []
-    if given < before.aid:
+    # A year under way is not yet comparable with a whole one: its growth shows, its flags wait.
+    if complete and given < before.aid:
         flags.append(Flag.AID_FELL)
-    elif aid_growth is not None and revenue_growth is not None and aid_growth < revenue_growth:
+    elif (
+        complete
+        and aid_growth is not None
+        and revenue_growth is not None
+        and aid_growth < revenue_growth
+    ):
         flags.append(Flag.SLOWER)
     if revenue_growth is None:
         flags.append(Flag.NO_REVENUE)

@@ -52,6 +52,7 @@ class Tally:
     model: type[Record]
     total: str | None = None
     where: Q = field(default_factory=Q)
+    distinct: str | None = None  # count distinct values of this field instead of records
 
     def measure(self, target: Target, *, locked: bool = False) -> Decimal | None:
         agreement = target.agreement
@@ -62,7 +63,8 @@ class Tally:
         )
         if locked:
             qs = qs.filter(report__state=State.APPROVED)
-        total = qs.aggregate(n=Sum(self.total) if self.total else Count("pk"))["n"]
+        counted = Count(self.distinct, distinct=True) if self.distinct else Count("pk")
+        total = qs.aggregate(n=Sum(self.total) if self.total else counted)["n"]
         if total:
             return Decimal(total)
         # Zero once the pairings have reported anything for the year; before that, nothing is
@@ -94,9 +96,10 @@ TALLIES: dict[str, Tally] = {
     Indicator.LABOURERS_TRAINED: Tally(
         Training, "trainees", Q(training_kind=TrainingKind.LABOURERS)
     ),
-    Indicator.ENTERPRISES: Tally(Industry),
+    # One enterprise, reported under the county pair and the prefecture pair alike, counts once.
+    Indicator.ENTERPRISES: Tally(Industry, distinct="credit_code"),
     Indicator.INVESTMENT: Tally(Industry, "investment"),
-    Indicator.WORKSHOPS: Tally(Industry, None, Q(workshop=True)),
+    Indicator.WORKSHOPS: Tally(Industry, None, Q(workshop=True), distinct="credit_code"),
     Indicator.CONSUMPTION_AID: Tally(Consumption, "amount"),
 }
 

@@ -239,10 +239,20 @@ def record_check(
     return Checked(spec, pairing, reporter, year, values, checked_people)
 
 
+def _lock(report: Report) -> Report:
+    """Hold the report's row until the transaction ends and read its state afresh: a submit and
+    a save racing each other then run one after the other, never both on a stale state."""
+    report.state = (
+        Report.objects.select_for_update().values_list("state", flat=True).get(pk=report.pk)
+    )
+    return report
+
+
 def _report_for(checked: Checked) -> Report:
     report, _ = Report.objects.get_or_create(
         pairing=checked.pairing, reporter=checked.reporter, year=checked.year
     )
+    _lock(report)
     if report.state not in EDITABLE:  # checked before, but a submit may have come in between
         raise UserError(f"{checked.year} 年报送已{report.get_state_display()}，记录不能再改动")
     return report
@@ -360,7 +370,7 @@ def record_update(
 
 @transaction.atomic
 def record_delete(*, actor: Any, record: Record) -> None:
-    report = record.report
+    report = _lock(record.report)
     check_reporter(actor, report.pairing, report.reporter)
     if report.state not in EDITABLE:
         raise UserError(f"该记录所在报送已{report.get_state_display()}，不能删除")
@@ -398,6 +408,7 @@ def _may_review(actor: Any, report: Report) -> None:
 @transaction.atomic
 def report_submit(*, actor: Any, report: Report) -> Report:
     check_reporter(actor, report.pairing, report.reporter)
+    _lock(report)
     if report.state not in EDITABLE:
         raise UserError(f"该报送已{report.get_state_display()}")
     if not any(report_records(report).values()):
@@ -414,6 +425,7 @@ def report_submit(*, actor: Any, report: Report) -> Report:
 
 @transaction.atomic
 def report_review(*, actor: Any, report: Report, approve: bool, comment: str = "") -> Report:
+    _lock(report)
     _may_review(actor, report)
     if report.state != State.SUBMITTED:
         raise UserError(f"只有待审核的报送可以审核（现为“{report.get_state_display()}”）")
@@ -436,6 +448,7 @@ def report_review(*, actor: Any, report: Report, approve: bool, comment: str = "
 @transaction.atomic
 def report_unlock(*, actor: Any, report: Report, reason: str) -> Report:
     """Reopen approved data: only with a reason, which the audit trail keeps."""
+    _lock(report)
     _may_review(actor, report)
     if report.state != State.APPROVED:
         raise UserError("只有已审核锁定的报送需要解锁")

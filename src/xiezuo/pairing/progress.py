@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
-from xiezuo.pairing.choices import Indicator, Level, Status
+from xiezuo.pairing.choices import Indicator, Level
 
 if TYPE_CHECKING:
     from xiezuo.pairing.models import Pairing, Target
@@ -67,15 +67,17 @@ def within_q(pairing: Pairing, path: str = "") -> Q:
 
 
 def _pairs_below(target: Target, levels: tuple[int, ...]) -> Decimal:
-    """Active pairs inside the agreement's pairing (both sides within it) started by its year."""
+    """Pairs inside the agreement's pairing (both sides within it) that ran in its year — by their
+    years, not their status today, so a past year's count does not shrink once pairs end."""
     from xiezuo.pairing.models import Pairing
 
     pairing = target.agreement.pairing
-    q = Pairing.objects.filter(
-        status=Status.ACTIVE,
-        level__in=levels,
-        start_year__lte=target.agreement.year,
-    ).filter(within_q(pairing))
+    year = target.agreement.year
+    q = (
+        Pairing.objects.filter(level__in=levels, start_year__lte=year)
+        .filter(Q(end_year__isnull=True) | Q(end_year__gte=year))
+        .filter(within_q(pairing))
+    )
     return Decimal(q.exclude(pk=pairing.pk).count())
 
 
