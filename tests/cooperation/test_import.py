@@ -56,7 +56,14 @@ def test_each_kind_is_offered_with_a_template_to_download(suzhou_reporter: Any) 
     assert quote("培训导入模板.xlsx") in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     header = [c.value for c in sheet[1]]
-    assert header[:5] == ["结对编号", "帮扶方代码", "受帮扶方代码", "填报单位代码", "年度"]
+    assert header[:6] == [
+        "记录编号",
+        "结对编号",
+        "帮扶方代码",
+        "受帮扶方代码",
+        "填报单位代码",
+        "年度",
+    ]
     assert header[-1] == "人员名单" and "培训名称" in header
 
 
@@ -329,3 +336,48 @@ def test_an_exported_list_imports_back_onto_the_same_records(
     book.save(path)
     mixed = run("training", path, suzhou_reporter)
     assert [(c, "遮盖" in m) for _r, c, m in issues(mixed)] == [("人员名单", True)]
+
+
+def test_an_exported_fund_with_a_corrected_amount_updates_by_its_number(
+    suzhou_tongren: Pairing, suzhou_reporter: Any, tmp_path: Path
+) -> None:
+    reporter = Region.objects.get(code=SUZHOU)
+    small = services.record_create(
+        actor=suzhou_reporter,
+        kind="fund",
+        pairing=suzhou_tongren,
+        reporter=reporter,
+        year=2026,
+        raw=FUND,
+    )
+    services.record_create(
+        actor=suzhou_reporter,
+        kind="fund",
+        pairing=suzhou_tongren,
+        reporter=reporter,
+        year=2026,
+        raw={**FUND, "source": "苏州市某基金会", "amount": "120000"},
+        confirm_large=True,
+    )
+    client = Client()
+    client.force_login(suzhou_reporter)
+    book = load_workbook(io.BytesIO(client.get("/cooperation/fund/export.xlsx").content))
+    sheet = book.active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    for row in range(2, sheet.max_row + 1):
+        if sheet.cell(row=row, column=header.index("记录编号") + 1).value == small.pk:
+            sheet.cell(row=row, column=header.index("金额（万元）") + 1, value="1300")
+    path = tmp_path / "funds.xlsx"
+    book.save(path)
+    batch = run("fund", path, suzhou_reporter)
+    assert batch.rows_with_errors == 0, issues(batch)  # the large one stays confirmed
+    imports.batch_commit(batch, actor=suzhou_reporter)
+    assert Fund.objects.count() == 2
+    small.refresh_from_db()
+    assert small.amount == 1300
+    # A number that is not one of this report's records is refused by name.
+    sheet.cell(row=2, column=header.index("记录编号") + 1, value=99999)
+    book.save(path)
+    wrong = run("fund", path, suzhou_reporter)
+    assert "记录编号" in [c for _r, c, _m in issues(wrong)]

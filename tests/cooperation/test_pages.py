@@ -147,12 +147,18 @@ def test_export_is_in_the_import_layout_and_reads_back(
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
     spec = specs.spec("fund")
-    assert list(rows[0]) == ["结对编号", "帮扶方代码", "受帮扶方代码", "填报单位代码", "年度"] + [
-        f.label for f in spec.fields
-    ]
+    keys = ["记录编号", "结对编号", "帮扶方代码", "受帮扶方代码", "填报单位代码", "年度"]
+    assert list(rows[0]) == [*keys, *(f.label for f in spec.fields), "确认大额"]
     assert len(rows) == 2  # 杭州's fund is not 苏州's to export
     row = dict(zip(rows[0], rows[1], strict=True))
-    assert (row["结对编号"], row["帮扶方代码"], row["受帮扶方代码"], row["填报单位代码"]) == (
+    assert (
+        row["记录编号"],
+        row["结对编号"],
+        row["帮扶方代码"],
+        row["受帮扶方代码"],
+        row["填报单位代码"],
+    ) == (
+        fund.pk,
         suzhou_tongren.pk,
         SUZHOU,
         TONGREN,

@@ -59,6 +59,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 _CONFIRM = specs.SPECS[Kind.PROJECT].field("confirmed_large")
 # Every kind with an amount may need a large one confirmed (see services._large_problems).
 _CONFIRMED_KINDS = tuple(k for k, spec in specs.SPECS.items() if spec.amounts)
+CONFIRM_COLUMN = _CONFIRM.label
 
 # The pairing is found as the agreement import finds it (`pairing_of` reads these columns).
 _SIDE_NOTES = {"east_code": "结对东部一方的区划代码", "west_code": "结对西部一方的区划代码"}
@@ -77,6 +78,9 @@ _UNIT_COLUMNS = (
     ),
     Column("year", "年度", True, ("报送年度",), "四位年份；记录的日期须在该年内", "2026"),
 )
+# Exports carry each record's number, so an edited export updates exactly those records even
+# where a key field itself was corrected (a fund's amount, a training's date).
+_RECORD_ID = Column("record_id", "记录编号", False, (), "导出时带出的记录编号；新增记录不填")
 
 _EXAMPLE_PEOPLE = "；".join(
     f"{name} {idnumbers.make_resident_id('520627', datetime.date(1990 + i, 3, 1), i, male=i == 1)}"
@@ -124,7 +128,7 @@ def columns(spec: specs.Spec) -> tuple[Column, ...]:
         extra.append(_PEOPLE)
     if spec.kind in _CONFIRMED_KINDS and _CONFIRM not in spec.fields:
         extra.append(_column(_CONFIRM))
-    return (*_UNIT_COLUMNS, *(_column(f) for f in spec.fields), *extra)
+    return (_RECORD_ID, *_UNIT_COLUMNS, *(_column(f) for f in spec.fields), *extra)
 
 
 def reporting_unit(user: Any, code: str | None) -> Region:
@@ -239,13 +243,17 @@ def check_row(spec: specs.Spec, row: dict[str, str], ctx: Context, number: int) 
     ctx.once(
         (pairing.pk, reporter.code, year, shown), KEYS[spec.kind][0], f"同一报送中{labels}", number
     )
-    existing = (
-        spec.model._default_manager.filter(
-            report__pairing=pairing, report__reporter=reporter, report__year=year, **key
-        )
-        .order_by("pk")
-        .first()
-    )
+    same_report = {"report__pairing": pairing, "report__reporter": reporter, "report__year": year}
+    records = spec.model._default_manager.filter(**same_report)
+    if row.get("record_id"):
+        given = row["record_id"]
+        existing = records.filter(pk=int(given)).first() if given.isdigit() else None
+        if existing is None:
+            raise RowError(
+                "record_id", f"该结对、填报单位和年度的{spec.label}中没有编号为 {given} 的记录"
+            )
+    else:
+        existing = records.filter(**key).order_by("pk").first()
     return RecordRow(checked, existing)
 
 

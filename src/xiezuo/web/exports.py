@@ -231,7 +231,7 @@ def _audited_workbook(
 
 
 # The columns that say which report a row belongs to, as the cooperation import reads them.
-COOPERATION_KEYS = ("结对编号", "帮扶方代码", "受帮扶方代码", "填报单位代码", "年度")
+COOPERATION_KEYS = ("记录编号", "结对编号", "帮扶方代码", "受帮扶方代码", "填报单位代码", "年度")
 PEOPLE_COLUMN = "人员名单"
 
 
@@ -255,8 +255,16 @@ def cooperation_xlsx(*, request: HttpRequest, spec: Any, records: Any) -> HttpRe
     sheet = book.active
     assert sheet is not None
     sheet.title = spec.label
+    from xiezuo.cooperation.choices import CONFIRM
+    from xiezuo.cooperation.importing import CONFIRM_COLUMN
+
     header = [*COOPERATION_KEYS, *(f.label for f in spec.fields)]
-    sheet.append([*header, PEOPLE_COLUMN] if spec.people else header)
+    # A saved amount over 10 亿元 was confirmed once; the export says so, or its re-import would
+    # ask again.
+    confirm = bool(spec.amounts) and all(f.name != "confirmed_large" for f in spec.fields)
+    sheet.append(
+        [*header, *([PEOPLE_COLUMN] if spec.people else []), *([CONFIRM_COLUMN] if confirm else [])]
+    )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     count = 0
@@ -265,6 +273,7 @@ def cooperation_xlsx(*, request: HttpRequest, spec: Any, records: Any) -> HttpRe
         report = record.report
         pairing = report.pairing
         row = [
+            record.pk,
             pairing.pk,
             pairing.east_region_id or "",
             pairing.west_region_id,
@@ -274,6 +283,9 @@ def cooperation_xlsx(*, request: HttpRequest, spec: Any, records: Any) -> HttpRe
         ]
         if spec.people:
             row.append("\n".join(f"{p.name} {p.id_masked}" for p in record.people.all()))
+        if confirm:
+            large = any((getattr(record, f.name) or 0) > CONFIRM for f in spec.amounts)
+            row.append("是" if large else "")
         sheet.append(row)
     for column in sheet.iter_cols(min_row=2):
         for cell in column:
