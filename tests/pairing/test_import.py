@@ -283,3 +283,14 @@ def test_targets_export_imports_back_unchanged(
     assert again.rows_read == 1 and again.rows_with_errors == 0, issues(again)
     imports.batch_commit(again, actor=suzhou_user)
     assert Target.objects.count() == 1 and Target.objects.get().value == 12
+
+
+def test_updating_a_pairing_one_may_not_change_fails_in_the_preview(
+    pairs_2016: None, suzhou_user: Any, tmp_path: Path
+) -> None:
+    from tests.factories import UserFactory
+
+    viewer = UserFactory(side="east", region_id=SUZHOU, roles=["reporter"])
+    rows = [[*HEADER, "结束年份"], [SUZHOU, "", "", TONGREN, "2016", "", "2030"]]
+    batch = run(importing.PAIRINGS, xlsx(tmp_path, rows), viewer)
+    assert [(r, m) for r, _c, m in issues(batch)] == [(3, "只有协作办的审核人或管理员可以修改结对")]

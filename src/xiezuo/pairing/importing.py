@@ -163,6 +163,10 @@ def check_pairing(row: dict[str, str], ctx: Context, number: int) -> PairingRow:
         kind=kind, status=Status.ACTIVE, west_region=west, east_region=east_region, east_org=org
     ).first()
     if existing is not None and new_org is None:
+        try:
+            services.may_change_pairing(ctx.user, existing)
+        except UserError as exc:
+            raise _as_row_error(exc) from exc
         if end is not None and end < existing.start_year:
             raise RowError("end_year", f"结束年份 {end} 早于该结对的开始年份")
         return PairingRow(None, existing, None, end, row.get("reason", ""))

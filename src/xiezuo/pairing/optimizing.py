@@ -136,20 +136,22 @@ def _west_units(pairs: Iterable[Pairing], west_region: str) -> list[Region]:
 
 
 def registered_people(county_codes: list[str]) -> dict[str, int]:
-    """Registered poor people per county: the households' 人数, cancelled records left out."""
+    """Registered poor people per county: the households' 人数, cancelled records left out —
+    one grouped query for all the counties (a national instance has some 500)."""
+    from django.db.models.functions import Substr
+
     from xiezuo.registry.choices import Status as HouseholdStatus
     from xiezuo.registry.models import Household
 
-    out: dict[str, int] = {}
-    for code in county_codes:
-        total = (
-            Household.objects.filter(codes.subtree_q("village_id", code))
-            .exclude(status=HouseholdStatus.CANCELLED)
-            .aggregate(n=Sum("size"))["n"]
-        )
-        if total:
-            out[code] = int(total)
-    return out
+    rows = (
+        Household.objects.exclude(status=HouseholdStatus.CANCELLED)
+        .annotate(county=Substr("village_id", 1, 6))
+        .filter(county__in=county_codes)
+        .values("county")
+        .annotate(n=Sum("size"))
+        .values_list("county", "n")
+    )
+    return {county: int(n) for county, n in rows if n}
 
 
 def build(params: Params) -> Built:
@@ -448,6 +450,19 @@ def proposal_accept(*, actor: Any, proposal: Proposal, start_year: int | None = 
         after={"state": "accepted", "created": created},
     )
     return created
+
+
+def proposal_fail(*, proposal_id: int, message: str) -> None:
+    """The solver broke off (a bug, not bad input): the page stops waiting and says so."""
+    proposal = Proposal.objects.filter(pk=proposal_id).first()
+    if proposal is None:
+        return
+    proposal.state = Proposal.State.FAILED
+    proposal.message = f"求解失败：{message}"[:500]
+    proposal.save(update_fields=["state", "message"])
+    audit_record(
+        actor=None, action=AuditEvent.Action.UPDATE, obj=proposal, after={"state": "failed"}
+    )
 
 
 @transaction.atomic

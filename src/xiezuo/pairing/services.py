@@ -293,14 +293,20 @@ def pairing_create(
     return pairing_save(actor=actor, draft=pairing_check(actor=actor, draft=draft))
 
 
+def may_change_pairing(actor: Any, pairing: Pairing) -> None:
+    """Raise Forbidden unless the actor may change this pairing (the import asks before its
+    preview, so a file it cannot write never looks clean)."""
+    if actor is not None and not may_manage_pairings(actor):
+        raise _deny("只有协作办的审核人或管理员可以修改结对")
+    _require_side(actor, pairing, what="修改它")
+
+
 @transaction.atomic
 def pairing_update(
     *, actor: Any, pairing: Pairing, end_year: int | None, outside_parent_reason: str = ""
 ) -> bool:
     """Change a pairing's planned end year and its reason; returns whether anything changed."""
-    if actor is not None and not may_manage_pairings(actor):
-        raise _deny("只有协作办的审核人或管理员可以修改结对")
-    _require_side(actor, pairing, what="修改它")
+    may_change_pairing(actor, pairing)
     problems = _check_years(pairing.start_year, end_year)
     if problems:
         raise UserError("结对未修改：" + problems[0].message, problems)

@@ -9,7 +9,7 @@ from xiezuo.pairing.models import Proposal
 
 @task()
 def solve_proposal_task(proposal_id: int) -> None:
-    from xiezuo.pairing.optimizing import proposal_solve
+    from xiezuo.pairing.optimizing import proposal_fail, proposal_solve
 
     proposal = Proposal.objects.filter(pk=proposal_id).first()
     if proposal is None or proposal.state != Proposal.State.QUEUED:
@@ -17,7 +17,5 @@ def solve_proposal_task(proposal_id: int) -> None:
     try:
         proposal_solve(proposal)
     except Exception as exc:  # a crash must not leave the page polling forever
-        Proposal.objects.filter(pk=proposal_id).update(
-            state=Proposal.State.FAILED, message=f"求解失败：{exc}"[:500]
-        )
+        proposal_fail(proposal_id=proposal_id, message=str(exc))
         raise
