@@ -120,3 +120,12 @@ def _outermost(prefixes: list[str]) -> tuple[str, ...]:
         if not any(pfx.startswith(k) for k in kept):
             kept.append(pfx)
     return tuple(sorted(kept))
+
+
+def own_prefix(user: Any) -> str | None:
+    """The prefix of the user's own subtree — where it may act, partners left out — or None for
+    national users and the system itself ('' for a user without a region: nowhere)."""
+    if user is None or user.is_superuser or user.side == "national":
+        return None
+    region = getattr(user, "region", None)
+    return region.prefix if region is not None else ""

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xiezuo.accounts.permissions import may_import, may_review
+from xiezuo.accounts.scope import own_prefix
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
 from xiezuo.cooperation import specs
@@ -57,36 +58,22 @@ class Checked:
     people: list[tuple[str, str]] = field(default_factory=list)  # (name, normalised ID)
 
 
-def _own_prefix(actor: Any) -> str | None:
-    if actor is None or actor.is_superuser or actor.side == "national":
-        return None
-    return actor.region.prefix if actor.region is not None else ""
-
-
-def _within(code: str, outer: str) -> bool:
-    return code.startswith(codes.prefix(outer, codes.level_of(outer)))
-
-
 def _sides(pairing: Pairing) -> list[str]:
     return [c for c in (pairing.east_region_id, pairing.west_region_id) if c]
-
-
-def _deny(message: str) -> Forbidden:
-    return Forbidden(message, [Problem(message, "权限")])
 
 
 def check_reporter(actor: Any, pairing: Pairing, reporter: Region) -> None:
     """The reporting unit is a side of the pairing (or inside one), and the actor's own."""
     if actor is not None and not may_import(actor):
-        raise _deny("只有填报人或管理员可以填报帮扶记录")
-    if not any(_within(reporter.code, side) for side in _sides(pairing)):
+        raise Forbidden.because("只有填报人或管理员可以填报帮扶记录")
+    if not any(codes.within(reporter.code, side) for side in _sides(pairing)):
         raise UserError(
             f"{reporter.name} 不属于结对 {pairing} 的任何一方，不能为其填报",
             [Problem(f"{reporter.name} 不属于该结对", "填报单位")],
         )
-    own = _own_prefix(actor)
+    own = own_prefix(actor)
     if own is not None and not (own and reporter.code.startswith(own)):
-        raise _deny(f"您不能代 {reporter.name} 填报：只能填报本地区的记录")
+        raise Forbidden.because(f"您不能代 {reporter.name} 填报：只能填报本地区的记录")
 
 
 def _year_problems(pairing: Pairing, year: int, date: datetime.date | None) -> list[Problem]:
@@ -108,7 +95,7 @@ def _place_problems(spec: specs.Spec, pairing: Pairing, values: Mapping[str, Any
     problems = []
     for f in spec.fields:
         region = values.get(f.name) if f.type == "region" else None
-        if isinstance(region, Region) and not _within(region.code, pairing.west_region_id):
+        if isinstance(region, Region) and not codes.within(region.code, pairing.west_region_id):
             problems.append(
                 Problem(
                     f"{region.name}（{region.code}）不在受帮扶方 {pairing.west_region.name} 之内",
@@ -127,7 +114,7 @@ def _beneficiary_problems(pairing: Pairing, values: dict[str, Any]) -> list[Prob
     villages = dict(
         Household.objects.filter(number__in=numbers).values_list("number", "village_id")
     )
-    outside = [n for n, v in villages.items() if not _within(v, pairing.west_region_id)]
+    outside = [n for n, v in villages.items() if not codes.within(v, pairing.west_region_id)]
     if outside:
         return [
             Problem(
@@ -395,14 +382,14 @@ def _may_review(actor: Any, report: Report) -> None:
     if actor is None:
         return
     if not may_review(actor):
-        raise _deny("只有审核人或管理员可以审核报送")
+        raise Forbidden.because("只有审核人或管理员可以审核报送")
     if report.submitted_by_id is not None and report.submitted_by_id == actor.pk:
-        raise _deny("报送人不能审核自己上报的报送")
-    own = _own_prefix(actor)
+        raise Forbidden.because("报送人不能审核自己上报的报送")
+    own = own_prefix(actor)
     if own is None:
         return
     if actor.region_id != codes.parent_code(report.reporter_id):
-        raise _deny("报送由上一级协作办审核：您不能审核本级、隔级或其他地区的报送")
+        raise Forbidden.because("报送由上一级协作办审核：您不能审核本级、隔级或其他地区的报送")
 
 
 @transaction.atomic

@@ -45,3 +45,7 @@ class NotFound(UserError):
 
 class Forbidden(UserError):
     """The user may not do this (role or region); pages and the API answer 403."""
+
+    @classmethod
+    def because(cls, message: str) -> Forbidden:
+        return cls(message, [Problem(message, "权限")])

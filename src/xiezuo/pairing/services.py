@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xiezuo.accounts.permissions import may_manage_pairings, may_plan
+from xiezuo.accounts.scope import own_prefix
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
 from xiezuo.core.errors import Forbidden, Problem, UserError
@@ -41,26 +42,14 @@ SOURCE_2016 = "2016 年东西部扶贫协作结对关系（《关于进一步加
 YEARS = (2000, 2100)
 
 
-def _deny(message: str) -> Forbidden:
-    return Forbidden(message, [Problem(message, "权限")])
-
-
-def _own_prefix(actor: Any) -> str | None:
-    """The actor's own subtree (not its partners'): the side it may act for. None = national."""
-    if actor is None or actor.is_superuser or actor.side == "national":
-        return None
-    region = getattr(actor, "region", None)
-    return region.prefix if region is not None else ""
-
-
 def _require_side(actor: Any, pairing: Pairing, *, what: str) -> None:
     """Offices act only for pairings one of whose sides lies in their own region."""
-    own = _own_prefix(actor)
+    own = own_prefix(actor)
     if own is None:
         return
     sides = [pairing.east_region_id or "", pairing.west_region_id]
     if not own or not any(code.startswith(own) for code in sides):
-        raise _deny(f"您所在地区不是该结对的任何一方，不能{what}")
+        raise Forbidden.because(f"您所在地区不是该结对的任何一方，不能{what}")
 
 
 # ---------------------------------------------------------------- pairings
@@ -126,10 +115,6 @@ def _check_years(start_year: int, end_year: int | None) -> list[Problem]:
     return problems
 
 
-def _within(code: str, outer: str) -> bool:
-    return code.startswith(codes.prefix(outer, codes.level_of(outer)))
-
-
 def _duplicate(
     kind: str, east_region: Region | None, east_org: Organisation | None, west: Region
 ) -> Pairing | None:
@@ -167,8 +152,8 @@ def _check_parent(
             )
         ]
     inside = parent.east_region_id is not None and (
-        _within(east_region.code, parent.east_region_id)
-        and _within(west.code, parent.west_region_id)
+        codes.within(east_region.code, parent.east_region_id)
+        and codes.within(west.code, parent.west_region_id)
     )
     if parent.level >= level:
         return parent, [Problem("上级结对的层级应高于本结对", "上级结对")]
@@ -183,15 +168,15 @@ def _may_create(actor: Any, east_region: Region | None, west: Region, level: int
     if actor is None:  # the system itself: loading the published list, the demo
         return
     if not may_manage_pairings(actor):
-        raise _deny("只有协作办的审核人或管理员可以登记结对")
-    own = _own_prefix(actor)
+        raise Forbidden.because("只有协作办的审核人或管理员可以登记结对")
+    own = own_prefix(actor)
     if own is None:
         return
     if level < Level.COUNTY:
-        raise _deny("省级、市级结对由国家统一确定，只有国家级用户可以登记")
+        raise Forbidden.because("省级、市级结对由国家统一确定，只有国家级用户可以登记")
     sides = [east_region.code if east_region else "", west.code]
     if not own or not any(code.startswith(own) for code in sides):
-        raise _deny("结对的任何一方都不在您所在地区，不能登记")
+        raise Forbidden.because("结对的任何一方都不在您所在地区，不能登记")
 
 
 @dataclass
@@ -297,7 +282,7 @@ def may_change_pairing(actor: Any, pairing: Pairing) -> None:
     """Raise Forbidden unless the actor may change this pairing (the import asks before its
     preview, so a file it cannot write never looks clean)."""
     if actor is not None and not may_manage_pairings(actor):
-        raise _deny("只有协作办的审核人或管理员可以修改结对")
+        raise Forbidden.because("只有协作办的审核人或管理员可以修改结对")
     _require_side(actor, pairing, what="修改它")
 
 
@@ -328,7 +313,7 @@ def pairing_update(
 def pairing_end(*, actor: Any, pairing: Pairing, end_year: int, reason: str = "") -> Pairing:
     """End a pairing (its history stays). Pairs inside it must be ended first, so none dangles."""
     if actor is not None and not may_manage_pairings(actor):
-        raise _deny("只有协作办的审核人或管理员可以结束结对")
+        raise Forbidden.because("只有协作办的审核人或管理员可以结束结对")
     _require_side(actor, pairing, what="结束它")
     if pairing.status == Status.ENDED:
         raise UserError(f"结对 {pairing} 已于 {pairing.end_year} 年结束")
@@ -409,7 +394,7 @@ def require_plan(actor: Any, pairing: Pairing, what: str) -> None:
     if actor is None:
         return
     if not may_plan(actor):
-        raise _deny(f"您的角色不能{what}")
+        raise Forbidden.because(f"您的角色不能{what}")
     _require_side(actor, pairing, what=what)
 
 
@@ -537,7 +522,7 @@ def _owner_problems(owner: Any, pairing: Pairing) -> list[Problem]:
         return []
     region = owner.region_id or ""
     sides = [c for c in (pairing.east_region_id, pairing.west_region_id) if c]
-    if region and any(_within(side, region) for side in sides):
+    if region and any(codes.within(side, region) for side in sides):
         return []
     return [Problem(f"责任人账号 {owner.username} 不属于该结对的任何一方", "责任人账号")]
 

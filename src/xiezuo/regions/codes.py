@@ -99,3 +99,8 @@ def subtree_q(field: str, code: str) -> Q:
     """Rows whose region code (in `field`) lies in `code`'s subtree: a range on the index."""
     pfx = prefix(code, level_of(code))
     return Q(**{f"{field}__gte": pfx, f"{field}__lt": prefix_upper_bound(pfx)})
+
+
+def within(code: str, outer: str) -> bool:
+    """Is `code` in `outer`'s subtree (or `outer` itself)?"""
+    return code.startswith(prefix(outer, level_of(outer)))
