@@ -126,6 +126,8 @@ def test_each_indicator_counts_its_records_with_the_county_pairs_inside(
     record(c, "fund", reporter=WUZHONG, amount="250.5")
     record(c, "fund", reporter=YANHE, kind="社会捐赠资金", amount="30")
     record(p, "fund", kind="捐赠物资折款", amount="12")
+    # 铜仁 records receiving 999 万元 of fiscal aid: a receipt, not more of the east's aid.
+    record(p, "fund", reporter=TONGREN, amount="999")
     record(p, "project")
     record(c, "project", reporter=YANHE)
     record(p, "talent")

@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from xiezuo.accounts.scope import scope_for
 from xiezuo.cooperation import selectors
-from xiezuo.cooperation.choices import FundKind, Kind, State
+from xiezuo.cooperation.choices import FundKind, Kind, Side, State
 from xiezuo.cooperation.models import Person
 from xiezuo.core.errors import NotFound
 from xiezuo.pairing import fiscal
@@ -188,7 +188,10 @@ def fiscal_promise(
             raise NotFound(f"没有帮扶方单位 {unit}，或您无权查看")
     funds: QuerySet[Any] = selectors.record_list(user=user, kind=Kind.FUND)
     rows = (
-        funds.filter(kind=FundKind.FISCAL, report__pairing__east_region__isnull=False)
+        # Reported by the east: the west's receipts of the same money would double it.
+        funds.filter(
+            kind=FundKind.FISCAL, report__side=Side.EAST, report__pairing__east_region__isnull=False
+        )
         .order_by()
         .values("report__pairing__east_region_id", "report__year")
         .annotate(aid=Sum("amount"), locked=Sum("amount", filter=Q(report__state=State.APPROVED)))

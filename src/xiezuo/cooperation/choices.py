@@ -72,6 +72,11 @@ class DonorKind(models.TextChoices):
     INDIVIDUAL = "individual", "个人"
 
 
+class Side(models.TextChoices):
+    EAST = "east", "帮扶方"
+    WEST = "west", "受帮扶方"
+
+
 class State(models.TextChoices):
     """A report's way: the reporter drafts, submits; a reviewer one level up approves (locked)
     or returns it with a comment."""

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, Sum
 
-from xiezuo.cooperation.choices import Direction, FundKind, State, TalentKind, TrainingKind
+from xiezuo.cooperation.choices import Direction, FundKind, Side, State, TalentKind, TrainingKind
 from xiezuo.cooperation.models import (
     Consumption,
     Fund,
@@ -78,7 +78,8 @@ class Tally:
 EAST_TO_WEST = Q(direction=Direction.EAST_TO_WEST)
 
 TALLIES: dict[str, Tally] = {
-    Indicator.FISCAL_AID: Tally(Fund, "amount", Q(kind=FundKind.FISCAL)),
+    # The east's fiscal aid as the east reports it; the west's record of receiving it is a receipt.
+    Indicator.FISCAL_AID: Tally(Fund, "amount", Q(kind=FundKind.FISCAL, report__side=Side.EAST)),
     Indicator.SOCIAL_FUNDS: Tally(Fund, "amount", Q(kind__in=[FundKind.SOCIAL, FundKind.IN_KIND])),
     Indicator.PROJECTS: Tally(Project),
     Indicator.CADRES_SENT: Tally(Talent, None, EAST_TO_WEST & Q(talent_kind=TalentKind.CADRE)),

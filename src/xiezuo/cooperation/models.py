@@ -17,6 +17,7 @@ from xiezuo.cooperation.choices import (
     FundKind,
     ProjectStatus,
     Sector,
+    Side,
     State,
     TalentKind,
     TrainingKind,
@@ -49,6 +50,10 @@ class Report(models.Model):
     )
     reporter = _region(_("reporting unit"))
     year = models.PositiveSmallIntegerField(_("year"))
+    # Which side of the pairing the reporting unit is on. The east's fiscal aid counts from the
+    # east's own reports: a western county recording the same transfer as received must not
+    # double it.
+    side = models.CharField(_("side"), max_length=4, choices=Side.choices, default=Side.EAST)
     state = models.CharField(
         _("state"), max_length=10, choices=State.choices, default=State.DRAFT, db_index=True
     )

@@ -28,7 +28,7 @@ from xiezuo.accounts.scope import own_prefix
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
 from xiezuo.cooperation import specs
-from xiezuo.cooperation.choices import CONFIRM, EDITABLE, Kind, State
+from xiezuo.cooperation.choices import CONFIRM, EDITABLE, Kind, Side, State
 from xiezuo.cooperation.models import Beneficiary, Person, Record, Report
 from xiezuo.core import crypto
 from xiezuo.core.errors import Forbidden, Problem, UserError
@@ -236,8 +236,13 @@ def _lock(report: Report) -> Report:
 
 
 def _report_for(checked: Checked) -> Report:
+    east = checked.pairing.east_region_id
+    side = Side.EAST if east and codes.within(checked.reporter.code, east) else Side.WEST
     report, _ = Report.objects.get_or_create(
-        pairing=checked.pairing, reporter=checked.reporter, year=checked.year
+        pairing=checked.pairing,
+        reporter=checked.reporter,
+        year=checked.year,
+        defaults={"side": side},
     )
     _lock(report)
     if report.state not in EDITABLE:  # checked before, but a submit may have come in between
