@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "xiezuo.audit.middleware.RequestContextMiddleware",
+    "xiezuo.web.middleware.ScopeCacheMiddleware",
     "xiezuo.web.middleware.NotFoundMiddleware",
     # Last, as django-axes asks: it turns a lockout raised by authenticate() into a response.
     "axes.middleware.AxesMiddleware",

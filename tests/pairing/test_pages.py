@@ -200,3 +200,19 @@ def test_pairing_list_queries_do_not_grow_with_rows(pairs_2016: None, national_u
     with CaptureQueriesContext(connection) as many:
         client.get("/pairings/")
     assert len(many) == len(few)
+
+
+def test_a_request_works_out_the_users_partners_once(
+    wuzhong_yanhe: Pairing, wuzhong_user: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(wuzhong_user)
+    for url in ("/", "/pairings/", f"/pairings/{wuzhong_yanhe.pk}/", "/registry/"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200, url
+        partner_lookups = [
+            q for q in queries if "pairing_pairing" in q["sql"] and '"end_year" >=' in q["sql"]
+        ]
+        assert len(partner_lookups) == 1, (url, len(partner_lookups))

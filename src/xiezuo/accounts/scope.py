@@ -11,6 +11,9 @@ region filter of its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -97,9 +100,33 @@ def _partner_codes(region_code: str) -> list[str]:
     return partner_codes(region_code)
 
 
+# One request computes each user's scope once (it costs a query for the partners), however many
+# selectors ask; outside a request (services called from the CLI, tests) nothing is cached, so a
+# change of pairings is seen at once.
+_cache: ContextVar[dict[int, RegionScope] | None] = ContextVar("xiezuo_scope_cache", default=None)
+
+
+@contextmanager
+def scope_cache() -> Iterator[None]:
+    token = _cache.set({})
+    try:
+        yield
+    finally:
+        _cache.reset(token)
+
+
 def scope_for(user: Any) -> RegionScope:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
+    cache = _cache.get()
+    if cache is None:
+        return _scope(user)
+    if user.pk not in cache:
+        cache[user.pk] = _scope(user)
+    return cache[user.pk]
+
+
+def _scope(user: Any) -> RegionScope:
     if user.is_superuser or user.side == "national":
         return RegionScope(everything=True)
     region = user.region

@@ -7,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.views.defaults import page_not_found
 
+from xiezuo.accounts.scope import scope_cache
 from xiezuo.core.errors import NotFound
 
 
@@ -45,3 +46,14 @@ class NotFoundMiddleware:
         if isinstance(exception, NotFound):
             return page_not_found(request, Http404(exception.summary))
         return None
+
+
+class ScopeCacheMiddleware:
+    """Each request computes a user's region scope once (see accounts.scope.scope_cache)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with scope_cache():
+            return self.get_response(request)
