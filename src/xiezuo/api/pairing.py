@@ -18,6 +18,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Reply
 
 from xiezuo.accounts.models import User
+from xiezuo.accounts.selectors import active_user
 from xiezuo.api.schemas import ERRORS, WRITE_ERRORS, ChoiceOut, Paging, RegionPrefix
 from xiezuo.api.schemas import choice as _choice
 from xiezuo.core.errors import Problem, UserError
@@ -25,6 +26,7 @@ from xiezuo.pairing import selectors, services
 from xiezuo.pairing.choices import Indicator, Kind, Level, Status, TaskStatus
 from xiezuo.pairing.models import Agreement, Organisation, Pairing, Proposal, Target, Task
 from xiezuo.regions.models import Region
+from xiezuo.regions.selectors import current_region
 
 router = Router(tags=["pairing"])
 
@@ -220,7 +222,7 @@ def _detail(p: Pairing) -> dict[str, Any]:
 def _user_named(username: str | None, field: str) -> User | None:
     if not username:
         return None
-    user = User.objects.filter(username=username, is_active=True).first()
+    user = active_user(username)
     if user is None:
         message = f"没有用户名为“{username}”的在用账号"
         raise UserError(message, [Problem(message, field)])
@@ -230,7 +232,7 @@ def _user_named(username: str | None, field: str) -> User | None:
 def _region(code: str | None, field: str) -> Region | None:
     if code is None:
         return None
-    region = Region.objects.filter(code=code, is_active=True).first()
+    region = current_region(code)
     if region is None:
         message = f"区划代码 {code} 不存在或已撤销"
         raise UserError(message, [Problem(message, field)])

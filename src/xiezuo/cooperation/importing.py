@@ -39,6 +39,7 @@ from xiezuo.imports.tabular import Column, Context, RowError, TableKind, parse_y
 from xiezuo.pairing.importing import AGREEMENT_COLUMNS, pairing_of
 from xiezuo.regions import codes
 from xiezuo.regions.models import Region
+from xiezuo.regions.selectors import current_region
 from xiezuo.registry import idnumbers
 
 PREFIX = "coop_"
@@ -143,7 +144,7 @@ def reporting_unit(user: Any, code: str | None) -> Region:
         return own  # type: ignore[no-any-return]
     region = None
     if codes.is_digits(code) and codes.is_well_formed(code):
-        region = Region.objects.filter(code=code, is_active=True).first()
+        region = current_region(code)
     if region is None:
         message = f"“{code}”不是现行的区划代码"
         raise UserError(message, [Problem(message, where)])

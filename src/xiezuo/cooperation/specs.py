@@ -37,6 +37,7 @@ from xiezuo.core import creditcode
 from xiezuo.core.errors import Problem
 from xiezuo.regions import codes
 from xiezuo.regions.models import Region
+from xiezuo.regions.selectors import current_region
 
 YES = {"是", "y", "yes", "1", "true", "√", "有"}
 NO = {"否", "n", "no", "0", "false", "×", "无", ""}
@@ -138,7 +139,7 @@ def _region(field: Field, raw: Any) -> Region:
     code = str(raw).strip()
     if not (codes.is_digits(code) and codes.is_well_formed(code)):
         raise Invalid(field, f"“{raw}”不是区划代码（6、9 或 12 位数字）")
-    region = Region.objects.filter(code=code, is_active=True).first()
+    region = current_region(code)
     if region is None:
         raise Invalid(field, f"区划代码 {code} 不存在或已撤销")
     return region

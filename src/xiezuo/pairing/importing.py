@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from xiezuo.accounts.models import User
+from xiezuo.accounts.selectors import active_user
 from xiezuo.core.errors import UserError
 from xiezuo.imports.tabular import (
     Column,
@@ -32,6 +32,7 @@ from xiezuo.pairing.choices import (
 from xiezuo.pairing.models import Agreement, Organisation, Pairing
 from xiezuo.regions import codes
 from xiezuo.regions.models import Region
+from xiezuo.regions.selectors import current_region
 
 PAIRINGS = "pairings"
 AGREEMENTS = "agreements"
@@ -101,7 +102,7 @@ def _as_row_error(exc: UserError) -> RowError:
 def _region(code: str, column: str) -> Region:
     if not (codes.is_digits(code) and codes.is_well_formed(code)):
         raise RowError(column, f"“{code}”不是区划代码（6、9 或 12 位数字）")
-    region = Region.objects.filter(code=code, is_active=True).first()
+    region = current_region(code)
     if region is None:
         raise RowError(column, f"区划代码 {code} 不存在或已撤销")
     return region
@@ -298,7 +299,7 @@ def check_target_row(row: dict[str, str], ctx: Context, number: int) -> TargetRo
     signed_on = parse_date(row["signed_on"], "signed_on") if row.get("signed_on") else None
     owner = None
     if row.get("owner"):
-        owner = User.objects.filter(username=row["owner"], is_active=True).first()
+        owner = active_user(row["owner"])
         if owner is None:
             raise RowError("owner", f"没有用户名为“{row['owner']}”的在用账号")
     probe = Agreement(pairing=pairing, year=year)

@@ -29,6 +29,7 @@ from xiezuo.pairing.choices import Kind, Level, Status
 from xiezuo.pairing.models import Pairing, Proposal
 from xiezuo.regions import codes
 from xiezuo.regions.models import Region
+from xiezuo.regions.selectors import current_region
 
 PANEL_YEARS = (2014, 2020)
 
@@ -349,7 +350,7 @@ def proposal_create(*, actor: Any, params: Params, title: str = "") -> Proposal:
     if not 1 <= params.time_limit <= 600:
         problems.append(Problem("求解时限应在 1 到 600 秒之间", "time_limit"))
     if params.west_region:
-        region = Region.objects.filter(code=params.west_region, is_active=True).first()
+        region = current_region(params.west_region)
         if region is None:
             problems.append(Problem(f"区划代码 {params.west_region} 不存在", "west_region"))
         elif actor is not None and actor.side != "national" and not actor.is_superuser:

@@ -122,3 +122,8 @@ def poverty_exits_by_year(*, user: Any, region: Region | None) -> dict[int, int]
         .order_by("poverty_exit_year")
     )
     return {year: n for year, n in rows if year is not None}
+
+
+def current_region(code: str) -> Region | None:
+    """The region with this code if it is current (not retired): what a typed code must name."""
+    return Region.objects.filter(code=code.strip(), is_active=True).first()

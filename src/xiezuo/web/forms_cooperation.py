@@ -20,6 +20,7 @@ from xiezuo.cooperation.services import PersonIn
 from xiezuo.core.errors import UserError
 from xiezuo.pairing.models import Pairing
 from xiezuo.regions.models import Region
+from xiezuo.regions.selectors import current_region
 
 CONFIRM_LABEL = "确认大额"
 PEOPLE_WHERE = "名人员"  # the services name a person "第 3 名人员"
@@ -113,7 +114,7 @@ class RecordForm(forms.Form):
 
     def reporter(self) -> Region | None:
         code = (self.cleaned_data.get("reporter") or "").strip()
-        region = Region.objects.filter(code=code, is_active=True).first()
+        region = current_region(code)
         if region is None:
             self.add_error("reporter", f"区划代码 {code} 不存在或已撤销")
         return region

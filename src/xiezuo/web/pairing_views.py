@@ -16,13 +16,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xiezuo.accounts.models import User
 from xiezuo.accounts.permissions import may_import, may_manage_pairings, may_plan
+from xiezuo.accounts.selectors import active_user
 from xiezuo.core.errors import Forbidden, UserError
 from xiezuo.pairing import selectors, services
 from xiezuo.pairing.choices import Indicator, Kind, Level, Status, TaskStatus
 from xiezuo.pairing.models import Pairing
 from xiezuo.regions.models import Region
+from xiezuo.regions.selectors import current_region
 from xiezuo.web import exports
 
 
@@ -56,7 +57,7 @@ class PairingForm(forms.Form):
 def _region_field(form: forms.Form, field: str, code: str) -> Region | None:
     if not code:
         return None
-    region = Region.objects.filter(code=code, is_active=True).first()
+    region = current_region(code)
     if region is None:
         form.add_error(field, f"区划代码 {code} 不存在或已撤销")
     return region
@@ -291,7 +292,7 @@ def _save_target(request: HttpRequest, pairing: Pairing, form: TargetForm) -> bo
         return False
     owner = None
     if data["owner"]:
-        owner = User.objects.filter(username=data["owner"], is_active=True).first()
+        owner = active_user(data["owner"])
         if owner is None:
             form.add_error("owner", f"没有用户名为“{data['owner']}”的在用账号")
             return False
