@@ -216,3 +216,28 @@ def test_a_request_works_out_the_users_partners_once(
             q for q in queries if "pairing_pairing" in q["sql"] and '"end_year" >=' in q["sql"]
         ]
         assert len(partner_lookups) == 1, (url, len(partner_lookups))
+
+
+def test_admin_keeps_organisations_and_shows_pairings_read_only(
+    wuzhong_yanhe: Pairing, national_user: Any, wuzhong_user: Any
+) -> None:
+    from xiezuo.audit.models import AuditEvent
+    from xiezuo.pairing.models import Organisation
+
+    admin = client_for(national_user)
+    assert admin.get("/admin/pairing/pairing/").status_code == 200
+    assert admin.get(f"/admin/pairing/pairing/{wuzhong_yanhe.pk}/change/").status_code == 200
+    response = admin.post(
+        f"/admin/pairing/pairing/{wuzhong_yanhe.pk}/change/", {"start_year": "1999"}
+    )
+    assert response.status_code == 403
+    added = admin.post(
+        "/admin/pairing/organisation/add/", {"name": "国家开发银行", "kind": "central"}
+    )
+    assert added.status_code == 302
+    org = Organisation.objects.get(name="国家开发银行")
+    assert AuditEvent.objects.filter(
+        object_type="pairing.organisation", object_id=str(org.pk)
+    ).exists()
+    assert client_for(wuzhong_user).get("/admin/pairing/pairing/").status_code == 302
+    assert admin.get("/admin/cooperation/report/").status_code == 200
