@@ -26,7 +26,7 @@ from xiezuo.pairing import selectors, services
 from xiezuo.pairing.choices import Indicator, Kind, Level, Status, TaskStatus
 from xiezuo.pairing.models import Agreement, Organisation, Pairing, Proposal, Target, Task
 from xiezuo.regions.models import Region
-from xiezuo.regions.selectors import current_region
+from xiezuo.regions.selectors import region_from_text
 
 router = Router(tags=["pairing"])
 
@@ -232,11 +232,10 @@ def _user_named(username: str | None, field: str) -> User | None:
 def _region(code: str | None, field: str) -> Region | None:
     if code is None:
         return None
-    region = current_region(code)
-    if region is None:
-        message = f"区划代码 {code} 不存在或已撤销"
-        raise UserError(message, [Problem(message, field)])
-    return region
+    try:
+        return region_from_text(code)
+    except UserError as exc:
+        raise UserError(exc.summary, [Problem(exc.summary, field)]) from None
 
 
 # --- endpoints ---------------------------------------------------------------------------------

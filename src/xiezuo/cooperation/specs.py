@@ -34,10 +34,9 @@ from xiezuo.cooperation.models import (
     Training,
 )
 from xiezuo.core import creditcode
-from xiezuo.core.errors import Problem
-from xiezuo.regions import codes
+from xiezuo.core.errors import Problem, UserError
 from xiezuo.regions.models import Region
-from xiezuo.regions.selectors import current_region
+from xiezuo.regions.selectors import region_from_text
 
 YES = {"是", "y", "yes", "1", "true", "√", "有"}
 NO = {"否", "n", "no", "0", "false", "×", "无", ""}
@@ -136,13 +135,10 @@ def _date(field: Field, raw: Any) -> datetime.date:
 def _region(field: Field, raw: Any) -> Region:
     if isinstance(raw, Region):
         return raw
-    code = str(raw).strip()
-    if not (codes.is_digits(code) and codes.is_well_formed(code)):
-        raise Invalid(field, f"“{raw}”不是区划代码（6、9 或 12 位数字）")
-    region = current_region(code)
-    if region is None:
-        raise Invalid(field, f"区划代码 {code} 不存在或已撤销")
-    return region
+    try:
+        return region_from_text(str(raw))
+    except UserError as exc:
+        raise Invalid(field, exc.summary) from None
 
 
 _SEPARATORS = re.compile(r"[；;，,、\s]+")

@@ -30,9 +30,8 @@ from xiezuo.pairing.choices import (
     Status,
 )
 from xiezuo.pairing.models import Agreement, Organisation, Pairing
-from xiezuo.regions import codes
 from xiezuo.regions.models import Region
-from xiezuo.regions.selectors import current_region
+from xiezuo.regions.selectors import region_from_text
 
 PAIRINGS = "pairings"
 AGREEMENTS = "agreements"
@@ -100,12 +99,10 @@ def _as_row_error(exc: UserError) -> RowError:
 
 
 def _region(code: str, column: str) -> Region:
-    if not (codes.is_digits(code) and codes.is_well_formed(code)):
-        raise RowError(column, f"“{code}”不是区划代码（6、9 或 12 位数字）")
-    region = current_region(code)
-    if region is None:
-        raise RowError(column, f"区划代码 {code} 不存在或已撤销")
-    return region
+    try:
+        return region_from_text(code)
+    except UserError as exc:
+        raise RowError(column, exc.summary) from None
 
 
 def _east(row: dict[str, str]) -> tuple[Region | None, Organisation | Any]:

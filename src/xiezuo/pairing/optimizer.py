@@ -153,7 +153,7 @@ class Solution:
     def to_json(self) -> dict[str, Any]:
         return {
             "assignment": dict(self.assignment),
-            "loads": _loads_to_json(self.loads),
+            "loads": loads_to_json(self.loads),
             "status": self.status,
             "gap": self.gap,
             "deviation_status": self.deviation_status,
@@ -498,7 +498,7 @@ def aggregate_loads(loads: Loads, parents: Mapping[str, str]) -> Loads:
     return Loads(east=merged, stats=_stats(merged), unassigned=loads.unassigned)
 
 
-def _loads_to_json(loads: Loads) -> dict[str, Any]:
+def loads_to_json(loads: Loads) -> dict[str, Any]:
     return {
         "east": [
             {

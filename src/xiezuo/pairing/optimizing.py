@@ -298,19 +298,9 @@ def _parent_instance(built: Built) -> optimizer.Instance:
 
 
 def _loads_json(loads: optimizer.Loads) -> dict[str, Any]:
-    return {
-        "stats": vars(loads.stats).copy(),
-        "east": {
-            load.code: {
-                "name": load.name,
-                "need": load.need,
-                "capacity": load.capacity,
-                "ratio": load.ratio,
-                "west": list(load.west),
-            }
-            for load in loads.east
-        },
-    }
+    """The optimizer's own form of the loads, with the eastern units keyed by code for the page."""
+    data = optimizer.loads_to_json(loads)
+    return {**data, "east": {e["code"]: e for e in data["east"]}}
 
 
 def compare(built: Built, solution: optimizer.Solution) -> dict[str, Any]:

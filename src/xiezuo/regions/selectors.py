@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from xiezuo.accounts.scope import scope_for
-from xiezuo.core.errors import NotFound
+from xiezuo.core.errors import NotFound, UserError
 from xiezuo.regions import codes
 from xiezuo.regions.codes import Level
 from xiezuo.regions.models import Region, RegionCodeChange
@@ -127,3 +127,15 @@ def poverty_exits_by_year(*, user: Any, region: Region | None) -> dict[int, int]
 def current_region(code: str) -> Region | None:
     """The region with this code if it is current (not retired): what a typed code must name."""
     return Region.objects.filter(code=code.strip(), is_active=True).first()
+
+
+def region_from_text(text: str) -> Region:
+    """A typed code as its current region, or a UserError saying what is wrong with it — the
+    one reading of a code a user typed, for forms, imports and the API alike."""
+    code = text.strip()
+    if not (codes.is_digits(code) and codes.is_well_formed(code)):
+        raise UserError(f"“{text}”不是区划代码（6、9 或 12 位数字）")
+    region = current_region(code)
+    if region is None:
+        raise UserError(f"区划代码 {code} 不存在或已撤销")
+    return region

@@ -23,7 +23,7 @@ from xiezuo.pairing import selectors, services
 from xiezuo.pairing.choices import Indicator, Kind, Level, Status, TaskStatus
 from xiezuo.pairing.models import Pairing
 from xiezuo.regions.models import Region
-from xiezuo.regions.selectors import current_region
+from xiezuo.regions.selectors import region_from_text
 from xiezuo.web import exports
 
 
@@ -57,10 +57,11 @@ class PairingForm(forms.Form):
 def _region_field(form: forms.Form, field: str, code: str) -> Region | None:
     if not code:
         return None
-    region = current_region(code)
-    if region is None:
-        form.add_error(field, f"区划代码 {code} 不存在或已撤销")
-    return region
+    try:
+        return region_from_text(code)
+    except UserError as exc:
+        form.add_error(field, exc.summary)
+        return None
 
 
 _FORM_FIELDS = {
