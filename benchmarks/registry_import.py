@@ -4,7 +4,7 @@ What it measures, per database (SQLite and PostgreSQL), on a fresh, migrated dat
 every administrative division, the 832 poverty counties and the poverty lines:
 
 * the import exactly as users run it (`xiezuo.imports.services`): upload (batch_create), check
-  (batch_parse: every row validated into the staging table, then the cross-row SQL checks) and
+  (batch_parse: every row validated into the batch's staging file, then the cross-row checks) and
   commit (batch_commit); seconds of each, rows per second of the whole, the batch's
   rows_with_errors (0 for generated data) and the peak resident memory of the process that ran
   it (measured right after the commit, in a process that did nothing before but set Django up);

@@ -13,7 +13,7 @@ from xiezuo.core import crypto
 from xiezuo.imports import services
 from xiezuo.imports.models import ImportBatch, ImportIssue
 from xiezuo.registry.importing import TEMPLATE_COLUMNS
-from xiezuo.registry.models import Household, Member, StagedMember, StatusChange
+from xiezuo.registry.models import Household, Member, StatusChange
 
 
 def _import(path: Path, user: Any = None) -> ImportBatch:
@@ -41,7 +41,7 @@ def test_import_checks_previews_and_commits(
     services.batch_commit(batch, actor=None)
     assert Household.objects.count() == households
     assert Member.objects.count() == len(generated_rows)
-    assert not StagedMember.objects.exists()
+    assert not list(Path(batch.stored_path).parent.glob("*.parquet"))
     first = generated_rows[0]
     member = Member.objects.get(id_hash=crypto.keyed_hash(first["证件号码"]))
     assert member.name == first["姓名"]

@@ -9,6 +9,7 @@ holding it in clear, and without being reversible by someone who only has the da
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -20,11 +21,11 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from xiezuo.paths import read_or_create_secret
 
-_PREFIX = "v1:"
+PREFIX = "v1:"
 
 
 @cache
-def _keys() -> tuple[AESGCM, bytes]:
+def keys() -> tuple[AESGCM, bytes]:
     master = (os.environ.get("XIEZUO_FIELD_KEY") or read_or_create_secret("field_key")).encode()
 
     def derive(info: bytes) -> bytes:
@@ -36,24 +37,48 @@ def _keys() -> tuple[AESGCM, bytes]:
 def encrypt(plain: str) -> str:
     if not plain:
         return ""
-    aead, _ = _keys()
+    aead, _ = keys()
     nonce = os.urandom(12)
-    return _PREFIX + base64.b64encode(nonce + aead.encrypt(nonce, plain.encode(), None)).decode()
+    return PREFIX + base64.b64encode(nonce + aead.encrypt(nonce, plain.encode(), None)).decode()
+
+
+def encrypt_many(values: list[str]) -> list[str]:
+    """encrypt() of each value, for bulk work: one random draw for all the nonces, the key looked
+    up once (half the cost per value)."""
+    aead, _ = keys()
+    nonces = os.urandom(12 * len(values))
+    seal = aead.encrypt
+    b64 = binascii.b2a_base64
+    out = []
+    for k, plain in enumerate(values):
+        if not plain:
+            out.append("")
+            continue
+        nonce = nonces[12 * k : 12 * k + 12]
+        out.append(PREFIX + b64(nonce + seal(nonce, plain.encode(), None), newline=False).decode())
+    return out
 
 
 def decrypt(token: str) -> str:
     if not token:
         return ""
-    if not token.startswith(_PREFIX):
+    if not token.startswith(PREFIX):
         raise ValueError("unknown ciphertext version")
-    aead, _ = _keys()
-    raw = base64.b64decode(token[len(_PREFIX) :])
+    aead, _ = keys()
+    raw = base64.b64decode(token[len(PREFIX) :])
     return aead.decrypt(raw[:12], raw[12:], None).decode()
+
+
+def keyed_hashes(values: list[str]) -> list[str]:
+    """keyed_hash() of each value, for bulk work."""
+    _, key = keys()
+    digest = hmac.digest
+    return [digest(key, v.encode(), "sha256")[:16].hex() if v else "" for v in values]
 
 
 def keyed_hash(value: str) -> str:
     """128-bit HMAC-SHA256 of the normalised value, hex: the lookup and join key."""
     if not value:
         return ""
-    _, key = _keys()
+    _, key = keys()
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]

@@ -48,6 +48,7 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]  # (row number, cells), blank and total rows left out
     sheet: str
     total_rows: int | None = None  # known for Excel sheets; CSV size is estimated by the caller
+    encoding: str | None = None  # of a CSV file
 
 
 def open_table(path: Path, *, known_headers: set[str], original_name: str = "") -> Table:
@@ -58,12 +59,15 @@ def open_table(path: Path, *, known_headers: set[str], original_name: str = "") 
     if not path.is_file() or path.stat().st_size == 0:
         raise UserError(f"文件 {name} 是空的")
     total: int | None = None
+    encoding: str | None = None
     if suffix == ".csv":
-        sheet, iterator = _csv_rows(path)
+        encoding, iterator = _csv_rows(path)
+        sheet = "csv"
     else:
         sheet, iterator, total = _excel_rows(path, name)
     table = _with_header(iterator, known_headers, name, sheet)
     table.total_rows = total
+    table.encoding = encoding
     return table
 
 
@@ -110,7 +114,7 @@ def _csv_rows(path: Path) -> tuple[str, Iterator[list[Any]]]:
             except (UnicodeDecodeError, csv.Error) as exc:
                 raise UserError(f"CSV 文件无法解析：{exc}") from exc
 
-    return "csv", rows()
+    return encoding, rows()
 
 
 def _with_header(rows: Iterator[list[Any]], known: set[str], name: str, sheet: str) -> Table:

@@ -47,9 +47,15 @@ class PovertyLine(models.Model):
 class Household(models.Model):
     """A registered poor household (建档立卡户), keyed by the national household number."""
 
-    number = models.CharField(_("household number"), max_length=30, unique=True)
+    # Unique by a constraint rather than unique=True, and no index of the village's own, so that
+    # PostgreSQL keeps no pattern (LIKE) indexes nobody queries: each index costs every import.
+    number = models.CharField(_("household number"), max_length=30)
     village = models.ForeignKey(
-        "regions.Region", verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+        "regions.Region",
+        verbose_name=_("village"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # (village, status) below serves every region filter
     )
     natural_village = models.CharField(_("natural village"), max_length=100, blank=True)
     identified_year = models.PositiveSmallIntegerField(
@@ -63,8 +69,8 @@ class Household(models.Model):
     )
     main_cause = models.CharField(_("main cause"), max_length=12, choices=Cause.choices)
     secondary_causes = models.JSONField(_("secondary causes"), default=list, blank=True)
-    status = models.CharField(
-        _("status"), max_length=12, choices=Status.choices, default=Status.NOT_EXITED, db_index=True
+    status = models.CharField(  # indexed first in household_status_cause
+        _("status"), max_length=12, choices=Status.choices, default=Status.NOT_EXITED
     )
     exit_year = models.PositiveSmallIntegerField(
         _("exit year"), null=True, blank=True, db_index=True
@@ -92,6 +98,7 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["number"], name="household_number_unique")]
         indexes = [
             models.Index(fields=["village", "status"]),
             # The list's most used filters without a region (national and province users).
@@ -124,7 +131,7 @@ class Member(models.Model):
     id_kind = models.CharField(
         _("ID kind"), max_length=10, choices=IdKind.choices, default=IdKind.RESIDENT
     )
-    id_hash = models.CharField(max_length=32, unique=True)
+    id_hash = models.CharField(max_length=32)  # unique: see Meta
     id_enc = models.TextField()
     id_masked = models.CharField(_("ID number"), max_length=20)
     sex = models.CharField(_("sex"), max_length=6, choices=Sex.choices)
@@ -157,6 +164,7 @@ class Member(models.Model):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["household_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["id_hash"], name="member_id_hash_unique")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_masked})"
@@ -230,66 +238,3 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.from_status} → {self.to_status}"
-
-
-class StagedMember(models.Model):
-    """One checked row of an import, waiting for commit. Cross-row checks (an ID used twice, a
-    household without its head) run over this table in SQL, and the commit is one set-based
-    upsert from it, so an import of millions of rows never holds them all in memory."""
-
-    # No database constraint: PostgreSQL checks a foreign key row by row, which would cost more
-    # than the COPY itself; the import services delete a batch's staged rows with the batch.
-    batch = models.ForeignKey(
-        "imports.ImportBatch",
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        db_index=False,
-        db_constraint=False,
-    )
-    row = models.PositiveIntegerField()
-    household_number = models.CharField(max_length=30)
-    village_id = models.CharField(max_length=12)
-    natural_village = models.CharField(max_length=100, blank=True)
-    household_type = models.CharField(max_length=10)
-    main_cause = models.CharField(max_length=12)
-    secondary_causes = models.CharField(max_length=100, blank=True)  # JSON list
-    status = models.CharField(max_length=12)
-    exit_year = models.PositiveSmallIntegerField(null=True)
-    identified_year = models.PositiveSmallIntegerField(null=True)
-    size = models.PositiveSmallIntegerField(null=True)
-    income = models.DecimalField(max_digits=10, decimal_places=2, null=True)
-    food_clothing_secure = models.BooleanField()
-    dangerous_house = models.BooleanField()
-    water_secure = models.BooleanField()
-    water_difficulty = models.BooleanField()
-    phone_enc = models.TextField(blank=True)
-    helper_name = models.CharField(max_length=50, blank=True, default="")
-    helper_unit = models.CharField(max_length=100, blank=True, default="")
-    helper_phone_enc = models.TextField(blank=True, default="")
-    person_number = models.CharField(max_length=30, blank=True)
-    name = models.CharField(max_length=50)
-    id_kind = models.CharField(max_length=10)
-    id_hash = models.CharField(max_length=32)
-    id_enc = models.TextField()
-    id_masked = models.CharField(max_length=20)
-    sex = models.CharField(max_length=6)
-    birth_date = models.DateField()
-    relation = models.CharField(max_length=16)
-    ethnicity = models.CharField(max_length=20, blank=True)
-    education = models.CharField(max_length=12, blank=True)
-    school_status = models.CharField(max_length=12)
-    health = models.CharField(max_length=10)
-    labour_skill = models.CharField(max_length=10)
-    migrant_status = models.CharField(max_length=12)
-    migrant_months = models.PositiveSmallIntegerField()
-    medical_insurance = models.BooleanField()
-    # A child of compulsory-school age (6–15) who is not in school: education is not secured.
-    school_age_out = models.BooleanField()
-
-    class Meta:
-        # No index: the table holds only batches waiting for commit, every check reads a whole
-        # batch, and an index would slow the bulk insert several times over.
-        indexes = ()
-
-    def __str__(self) -> str:
-        return f"{self.batch_id}:{self.row}"
