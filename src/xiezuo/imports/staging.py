@@ -104,7 +104,7 @@ def load_query(cursor: Any, table: str, columns: Sequence[str], con: Any, select
     reads it, no row passes through Python. SQLite: executemany, a part at a time."""
     if connection.vendor != "postgresql":
         # Arrow batches turned into Python a column at a time: cheaper than DuckDB's rows.
-        for part in con.execute(select).fetch_record_batch(PART_ROWS):
+        for part in con.sql(select).to_arrow_reader(PART_ROWS):
             load(cursor, table, columns, zip(*(c.to_pylist() for c in part.columns), strict=True))
         return
     with tempfile.TemporaryDirectory() as folder:
