@@ -183,3 +183,19 @@ def test_school_age_follows_the_exit_year(template_rows: list[list[str]]) -> Non
         assert checked.doubtful == []
         assert checked.columns["school_age_out"].to_pylist() == [expected]
         assert parser.parse(row)["school_age_out"] is expected
+
+
+def test_code_column_with_only_some_name_columns(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    """行政村代码 with 行政村 but no 县 or 乡: the code decides, and an empty code is refused."""
+    rows: list[dict[str, Any]] = [dict(r) for r in generated_rows]
+    rows[5]["行政村代码"] = ""
+    columns = [c for c in TEMPLATE_COLUMNS if c not in ("县", "乡")]
+    batch = services.batch_create(
+        kind="registry", filename="x.csv", source=write_csv(rows, columns=columns), user=None
+    )
+    batch = services.batch_parse(batch, user=None)
+    issues = [(i.row, i.column) for i in ImportIssue.objects.filter(batch=batch)]
+    assert (7, "县/乡/行政村") in issues
+    assert all(row == 7 or column != "县/乡/行政村" for row, column in issues)

@@ -294,7 +294,7 @@ class ColumnChecker:
         p = self.parser
         if "village_code" in self.present:
             codes = chunk.columns["village_code"]
-            if "village" in self.present:
+            if {"county", "township", "village"} <= self.present:
                 # A row with an empty code falls back to the names (RowParser does the same).
                 parts = [chunk.columns[f] for f in ("county", "township", "village")]
                 codes = pc.binary_join_element_wise(codes, *parts, "\x1f")
