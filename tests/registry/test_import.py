@@ -231,3 +231,39 @@ def test_unknown_and_missing_columns(write_csv: Callable[..., Path], lines: None
     batch = _import(path)
     assert batch.state == "failed"
     assert "缺少必需的列" in batch.message and "与户主关系" in batch.message
+
+
+def test_first_load_rebuilds_every_index_and_constraint(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    """Into an empty registry the commit loads without indexes and builds them again: the
+    tables end with the same indexes and constraints, and they hold."""
+    from django.db import IntegrityError, connection, transaction
+
+    def shape() -> dict[str, dict[str, Any]]:
+        with connection.cursor() as cursor:
+            return {
+                table: {
+                    name: (c["columns"], c["unique"], c["foreign_key"], c["index"])
+                    for name, c in connection.introspection.get_constraints(cursor, table).items()
+                }
+                for table in (Household._meta.db_table, Member._meta.db_table)
+            }
+
+    before = shape()
+    batch = _import(write_csv(generated_rows))
+    services.batch_commit(batch, actor=None)
+    assert shape() == before
+    member = Member.objects.first()
+    assert member is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Member.objects.create(
+            household=member.household,
+            name="重复",
+            id_hash=member.id_hash,
+            id_enc="x",
+            id_masked="x",
+            sex="male",
+            birth_date=member.birth_date,
+            relation="son",
+        )

@@ -117,3 +117,65 @@ def load_query(cursor: Any, table: str, columns: Sequence[str], con: Any, select
         ):
             while block := handle.read(1 << 20):
                 copy.write(block)
+
+
+def initial_load(cursor: Any, tables: Sequence[str]) -> bool:
+    """Are `tables` empty, so that this commit is the registry's first load? On PostgreSQL the
+    tables are locked first, so no other commit can fill them meanwhile; on SQLite the commit's
+    first write would fail if another had written since this transaction began."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
+    for table in tables:
+        cursor.execute(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 (our names)
+        if cursor.fetchone() is not None:
+            return False
+    return True
+
+
+@contextmanager
+def indexes_rebuilt(cursor: Any, table: str) -> Iterator[None]:
+    """A bulk load into an empty table without its secondary indexes (and, on PostgreSQL, its
+    unique and foreign-key constraints), which are built again afterwards: one sort per index
+    instead of a million random insertions, and one join to check the keys instead of a trigger
+    per row. The rebuilt constraints check everything the load wrote, within the transaction."""
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')",
+            [table],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "AND tablename = %s AND indexname "
+            "NOT IN (SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)",
+            [table, table],
+        )
+        indexes = cursor.fetchall()
+        # ALTER TABLE refuses while deferred checks are queued on the tables it touches: run
+        # them now (they would run at commit anyway), and defer again afterwards.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for name, _ in constraints:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        yield
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        for name, definition in constraints:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        return
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+        "AND sql IS NOT NULL",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, definition in indexes:
+        cursor.execute(definition)

@@ -15,7 +15,7 @@ import os
 import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -852,6 +852,34 @@ HOUSEHOLD_SQL = (
     "COALESCE(arg_min(phone, row) FILTER (WHERE phone <> ''), '') "
     "FROM {staged} GROUP BY household_number"
 )
+HOUSEHOLD_INSERT = (
+    "INSERT INTO {household} (number, village_id, natural_village, identified_year, "
+    "household_type, main_cause, secondary_causes, status, exit_year, size, "
+    "per_capita_income, food_clothing_secure, education_secure, medical_secure, "
+    "housing_secure, water_secure, dangerous_house, water_difficulty, phone_enc, "
+    "helper_name, helper_unit, helper_phone_enc, created_at, updated_at) "
+    "SELECT number, village_id, natural_village, identified_year, household_type, "
+    "main_cause, {causes}, status, exit_year, size, income, food = 1, "
+    "education = 1, medical = 1, dangerous = 0, water = 1, dangerous = 1, "
+    "water_difficulty = 1, phone_enc, helper_name, helper_unit, helper_phone_enc, %s, %s "
+    "FROM _staged_household WHERE true"
+)
+HOUSEHOLD_UPDATE = (
+    " ON CONFLICT (number) DO UPDATE SET village_id = excluded.village_id, "
+    "natural_village = excluded.natural_village, "
+    "identified_year = COALESCE(excluded.identified_year, {household}.identified_year), "
+    "household_type = excluded.household_type, "
+    "main_cause = excluded.main_cause, secondary_causes = excluded.secondary_causes, "
+    "status = excluded.status, exit_year = excluded.exit_year, size = excluded.size, "
+    "per_capita_income = excluded.per_capita_income, "
+    "food_clothing_secure = excluded.food_clothing_secure, "
+    "education_secure = excluded.education_secure, "
+    "medical_secure = excluded.medical_secure, housing_secure = excluded.housing_secure, "
+    "water_secure = excluded.water_secure, dangerous_house = excluded.dangerous_house, "
+    "water_difficulty = excluded.water_difficulty, phone_enc = excluded.phone_enc, "
+    "helper_name = excluded.helper_name, helper_unit = excluded.helper_unit, "
+    "helper_phone_enc = excluded.helper_phone_enc, updated_at = excluded.updated_at"
+)
 MEMBER_COLUMNS = [
     "household_number",
     "person_number",
@@ -933,34 +961,13 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
             f"SELECT COUNT(*) FROM _staged_household s JOIN {household} h ON h.number = s.number"
         )
         updated = int(cursor.fetchone()[0])
-        cursor.execute(
-            f"INSERT INTO {household} (number, village_id, natural_village, identified_year, "
-            "household_type, main_cause, secondary_causes, status, exit_year, size, "
-            "per_capita_income, food_clothing_secure, education_secure, medical_secure, "
-            "housing_secure, water_secure, dangerous_house, water_difficulty, phone_enc, "
-            "helper_name, helper_unit, helper_phone_enc, created_at, updated_at) "
-            "SELECT number, village_id, natural_village, identified_year, household_type, "
-            f"main_cause, {causes}, status, exit_year, size, income, food = 1, "
-            "education = 1, medical = 1, dangerous = 0, water = 1, dangerous = 1, "
-            "water_difficulty = 1, phone_enc, helper_name, helper_unit, helper_phone_enc, %s, %s "
-            "FROM _staged_household "
-            "WHERE true ON CONFLICT (number) DO UPDATE SET village_id = excluded.village_id, "
-            "natural_village = excluded.natural_village, "
-            "identified_year = COALESCE(excluded.identified_year, "
-            f"{household}.identified_year), household_type = excluded.household_type, "
-            "main_cause = excluded.main_cause, secondary_causes = excluded.secondary_causes, "
-            "status = excluded.status, exit_year = excluded.exit_year, size = excluded.size, "
-            "per_capita_income = excluded.per_capita_income, "
-            "food_clothing_secure = excluded.food_clothing_secure, "
-            "education_secure = excluded.education_secure, "
-            "medical_secure = excluded.medical_secure, housing_secure = excluded.housing_secure, "
-            "water_secure = excluded.water_secure, dangerous_house = excluded.dangerous_house, "
-            "water_difficulty = excluded.water_difficulty, phone_enc = excluded.phone_enc, "
-            "helper_name = excluded.helper_name, helper_unit = excluded.helper_unit, "
-            "helper_phone_enc = excluded.helper_phone_enc, "
-            "updated_at = excluded.updated_at",
-            [now, now],
-        )
+        initial = staging.initial_load(cursor, [household, Member._meta.db_table])
+        with staging.indexes_rebuilt(cursor, household) if initial else nullcontext():
+            cursor.execute(
+                HOUSEHOLD_INSERT.format(household=household, causes=causes)
+                + ("" if initial else HOUSEHOLD_UPDATE.format(household=household)),
+                [now, now],
+            )
         cursor.execute("SELECT COUNT(*) FROM _staged_household")
         households = int(cursor.fetchone()[0])
         cursor.execute(
@@ -971,7 +978,7 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
             [reason, now, actor_id],
         )
         cursor.execute("DROP TABLE _staged_household")
-        members = _commit_members(cursor, duck, staged)
+        members = _commit_members(cursor, duck, staged, initial=initial)
         # Fresh planner statistics after a bulk change, so the pages keep their index plans.
         cursor.execute(f"ANALYZE {household}")
         cursor.execute(f"ANALYZE {Member._meta.db_table}")
@@ -984,7 +991,7 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
     }
 
 
-def _commit_members(cursor: Any, duck: Any, staged: str) -> int:
+def _commit_members(cursor: Any, duck: Any, staged: str, *, initial: bool) -> int:
     """Every staged member into the registry, keyed by ID number (a re-import updates)."""
     household = Household._meta.db_table
     member = Member._meta.db_table
@@ -1001,12 +1008,14 @@ def _commit_members(cursor: Any, duck: Any, staged: str) -> int:
         + ")"
     )
     staging.load_query(cursor, "_staged_member", MEMBER_COLUMNS, duck, select)
-    cursor.execute(
-        f"INSERT INTO {member} (household_id, {names}, pension_insurance) "
-        f"SELECT h.id, {', '.join('s.' + c for c in MEMBER_COLUMNS[1:])}, false "
-        f"FROM _staged_member s JOIN {household} h ON h.number = s.household_number "
-        f"WHERE true ON CONFLICT (id_hash) DO UPDATE SET {MEMBER_UPDATE}"
-    )
-    members = cursor.rowcount
+    with staging.indexes_rebuilt(cursor, member) if initial else nullcontext():
+        cursor.execute(
+            f"INSERT INTO {member} (household_id, {names}, pension_insurance) "
+            f"SELECT h.id, {', '.join('s.' + c for c in MEMBER_COLUMNS[1:])}, false "
+            f"FROM _staged_member s JOIN {household} h ON h.number = s.household_number "
+            "WHERE true"
+            + ("" if initial else f" ON CONFLICT (id_hash) DO UPDATE SET {MEMBER_UPDATE}")
+        )
+        members = cursor.rowcount
     cursor.execute("DROP TABLE _staged_member")
     return int(members)
