@@ -42,7 +42,9 @@ def relation(batch: ImportBatch) -> str:
 def writer(batch: ImportBatch, schema: pa.Schema) -> Iterator[Callable[[pa.Table], None]]:
     """A function that appends checked rows to the batch's staging file."""
     path = checked_path(batch)
-    with pq.ParquetWriter(path, schema, compression="lz4") as out:
+    with pq.ParquetWriter(
+        path, schema, compression="lz4", use_dictionary=False, write_statistics=False
+    ) as out:
 
         def write(table: pa.Table) -> None:
             if table.num_rows:

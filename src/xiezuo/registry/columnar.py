@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pcsv
@@ -89,8 +90,9 @@ TEXT = {
     "helper_name": 50,
     "helper_unit": 100,
 }
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = pa.array(list("10X98765432"))
+_WEIGHT_VECTOR = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int64)
+_CHECK_BYTES = np.frombuffer(b"10X98765432", dtype=np.uint8)
+_MONTH_DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), dtype=np.int64)
 _ID_SHAPE = "^[0-9]{17}[0-9X]$"
 # Plain amounts only ("-0.5", "007" or "1e3" go to RowParser, whose Decimal reads them).
 _INCOME_SHAPE = r"^(0|[1-9][0-9]{0,6}|-[1-9][0-9]{0,5})(\.[0-9]{1,2})?$"
@@ -338,30 +340,41 @@ class ColumnChecker:
         """(number, birth date, sex, ok) of clean, valid 18-character resident IDs — RowParser's
         quick path (idnumbers.quick_resident) over the whole column."""
         text = pc.utf8_trim(chunk.columns["id_number"], characters=STRIP)
-        shaped = pc.match_substring_regex(text, _ID_SHAPE)
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        shaped = pc.fill_null(pc.match_substring_regex(text, _ID_SHAPE), False)
+        # Every value now 18 ASCII bytes, so the data buffer is an n × 18 matrix of digits.
         safe = pc.if_else(shaped, text, "000000190001010000")
-        total = None
-        for i, weight in enumerate(_WEIGHTS):
-            digit = pc.cast(pc.utf8_slice_codeunits(safe, i, i + 1), pa.int32())
-            term = pc.multiply(digit, weight)
-            total = term if total is None else pc.add(total, term)
-        expected = pc.take(_CHECK, _mod(total, 11))
-        check_ok = pc.equal(expected, pc.utf8_slice_codeunits(safe, 17, 18))
-        ymd = pc.utf8_slice_codeunits(safe, 6, 14)
-        parsed = pc.strptime(ymd, format="%Y%m%d", unit="s", error_is_null=True)
-        # strptime rolls 0231 over into March: a date is real only if it prints back the same.
-        real = pc.equal(pc.strftime(parsed, format="%Y%m%d"), ymd)
-        birth = pc.cast(parsed, pa.date32())
-        dated = pc.and_(
-            real,
-            pc.and_(
-                pc.greater_equal(pc.year(birth), 1900),
-                pc.less_equal(birth, pa.scalar(self.today, pa.date32())),
-            ),
+        n = len(safe)
+        offsets = np.frombuffer(safe.buffers()[1], dtype=np.int32)
+        first = int(offsets[safe.offset])
+        raw = np.frombuffer(safe.buffers()[2], dtype=np.uint8)[first : first + 18 * n]
+        chars = raw.reshape(n, 18)
+        digits = chars[:, :17].astype(np.int64) - 48
+        check_ok = _CHECK_BYTES[(digits @ _WEIGHT_VECTOR) % 11] == chars[:, 17]
+        year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+        month = digits[:, 10] * 10 + digits[:, 11]
+        day = digits[:, 12] * 10 + digits[:, 13]
+        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+        valid_month = (month >= 1) & (month <= 12)
+        month_days = _MONTH_DAYS[np.where(valid_month, month, 0)] + (leap & (month == 2))
+        today = self.today
+        dated = (
+            valid_month
+            & (day >= 1)
+            & (day <= month_days)
+            & (year >= 1900)
+            & (
+                year * 10000 + month * 100 + day
+                <= today.year * 10000 + today.month * 100 + today.day
+            )
         )
-        sex_digit = pc.cast(pc.utf8_slice_codeunits(safe, 16, 17), pa.int32())
-        sex = pc.if_else(pc.equal(_mod(sex_digit, 2), 1), "male", "female")
-        good = pc.and_(shaped, pc.and_(check_ok, pc.fill_null(dated, False)))
+        # Days since 1970 of the real dates (1970-01-01 stands in for the rest, never kept).
+        months = np.where(dated, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+        days = months.astype("datetime64[D]") + np.where(dated, day - 1, 0).astype("timedelta64[D]")
+        birth = pa.array(days, pa.date32())
+        sex = pa.array(np.where(digits[:, 16] % 2 == 1, "male", "female"), pa.string())
+        good = pc.and_(shaped, pa.array(check_ok & dated))
         return text, birth, sex, good
 
     def _school_age_out(self, birth: pa.Array, exit_year: Any, school: Any) -> pa.Array:
@@ -407,10 +420,6 @@ class ColumnChecker:
 
 
 _MISSING = object()
-
-
-def _mod(values: Any, divisor: int) -> Any:
-    return pc.subtract(values, pc.multiply(pc.divide(values, divisor), divisor))
 
 
 def _clean(raw: str | None) -> str:
@@ -528,18 +537,17 @@ def _cells_of(batch: pa.RecordBatch) -> Callable[[int], list[Any]]:
 
 
 def _data_mask(batch: pa.RecordBatch) -> pa.Array | None:
-    """The readers' rule (imports.readers._data_rows): blank rows and 合计 rows are not data."""
-    blank = None
-    total = None
-    for j in range(batch.num_columns):
-        text = pc.utf8_trim(batch.column(j), characters=STRIP)
-        empty = pc.equal(pc.binary_length(text), 0)
-        blank = empty if blank is None else pc.and_(blank, empty)
-        if j < 4:
-            marked = pc.is_in(pc.replace_substring(text, " ", ""), value_set=_TOTALS)
-            total = marked if total is None else pc.or_(total, marked)
-    skip = pc.or_(blank, total) if total is not None else blank
-    if skip is None or not pc.any(skip).as_py():
+    """The readers' rule (imports.readers._data_rows): blank rows and 合计 rows are not data.
+    A row is blank when all its cells joined are nothing but spacing; only rows with 计 in one
+    of their first four cells are looked at for a totals marker."""
+    joined = pc.binary_join_element_wise(*batch.columns, "")
+    skip = pc.equal(pc.binary_length(pc.utf8_trim(joined, characters=STRIP)), 0)
+    for j in range(min(4, batch.num_columns)):
+        column = batch.column(j)
+        if pc.any(pc.match_substring(column, "计")).as_py():
+            text = pc.replace_substring(pc.utf8_trim(column, characters=STRIP), " ", "")
+            skip = pc.or_(skip, pc.is_in(text, value_set=_TOTALS))
+    if not pc.any(skip).as_py():
         return None
     return pc.invert(skip)
 
