@@ -247,7 +247,11 @@ def test_first_load_rebuilds_every_index_and_constraint(
                     name: (c["columns"], c["unique"], c["foreign_key"], c["index"])
                     for name, c in connection.introspection.get_constraints(cursor, table).items()
                 }
-                for table in (Household._meta.db_table, Member._meta.db_table)
+                for table in (
+                    Household._meta.db_table,
+                    Member._meta.db_table,
+                    StatusChange._meta.db_table,
+                )
             }
 
     before = shape()
