@@ -271,3 +271,34 @@ def test_first_load_rebuilds_every_index_and_constraint(
             birth_date=member.birth_date,
             relation="son",
         )
+
+
+def test_income_by_source_is_kept_and_derives_per_capita_income(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    """收入年度 and the amounts by source become the household's income record for that year;
+    an empty 人均纯收入 is derived from them; amounts without their year are refused."""
+    from decimal import Decimal
+
+    from xiezuo.registry.models import HouseholdIncome
+
+    rows: list[dict[str, Any]] = [dict(r) for r in generated_rows]
+    first = rows[0]["户编号"]
+    for row in rows:
+        if row["户编号"] == first:
+            row["人均纯收入"] = ""
+    batch = _import(write_csv(rows))
+    assert batch.rows_with_errors == 0, _issues(batch)
+    services.batch_commit(batch, actor=None)
+    assert HouseholdIncome.objects.count() == len({r["户编号"] for r in rows})
+    head = next(r for r in rows if r["户编号"] == first)
+    income = HouseholdIncome.objects.get(household__number=first)
+    assert income.year == int(head["收入年度"])
+    assert income.wages == Decimal(head["工资性收入"])
+    assert income.production_costs == Decimal(head["生产经营性支出"])
+    household = Household.objects.get(number=first)
+    assert household.per_capita_income == income.per_capita_net
+
+    rows[1]["收入年度"] = ""
+    batch = _import(write_csv(rows, name="no-year.csv"))
+    assert [(i.row, i.column) for i in ImportIssue.objects.filter(batch=batch)] == [(3, "收入年度")]

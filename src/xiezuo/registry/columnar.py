@@ -49,6 +49,12 @@ SCHEMA = pa.schema(
         ("identified_year", pa.int32()),
         ("size", pa.int32()),
         ("income", pa.string()),
+        ("income_year", pa.int32()),
+        ("wages", pa.string()),
+        ("business", pa.string()),
+        ("property_income", pa.string()),
+        ("transfers", pa.string()),
+        ("production_costs", pa.string()),
         ("food_clothing_secure", pa.bool_()),
         ("dangerous_house", pa.bool_()),
         ("water_secure", pa.bool_()),
@@ -90,12 +96,13 @@ TEXT = {
     "helper_name": 50,
     "helper_unit": 100,
 }
+INCOME_SOURCES = ("wages", "business", "property_income", "transfers", "production_costs")
 _WEIGHT_VECTOR = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int64)
 _CHECK_BYTES = np.frombuffer(b"10X98765432", dtype=np.uint8)
 _MONTH_DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), dtype=np.int64)
 _ID_SHAPE = "^[0-9]{17}[0-9X]$"
 # Plain amounts only ("-0.5", "007" or "1e3" go to RowParser, whose Decimal reads them).
-_INCOME_SHAPE = r"^(0|[1-9][0-9]{0,6}|-[1-9][0-9]{0,5})(\.[0-9]{1,2})?$"
+_AMOUNT_SHAPE = r"^(0|[1-9][0-9]{0,7}|-[1-9][0-9]{0,5})(\.[0-9]{1,2})?$"
 _PHONE_SHAPE = "^[0-9-]+$"
 
 
@@ -242,9 +249,30 @@ class ColumnChecker:
             value, good = self._phone(chunk, field)
             out[field] = value
             need(good)
-        income, good = self._income(chunk)
+        income, good = self._amount(chunk, "income", -100000, 1000000)
         out["income"] = income
         need(good)
+        given = None
+        for field in INCOME_SOURCES:
+            value, good = self._amount(chunk, field, 0, 10000000)
+            out[field] = value
+            need(good)
+            if field in self.present:
+                valid = pc.is_valid(value)
+                given = valid if given is None else pc.or_(given, valid)
+        income_year, good = self._coded(
+            chunk,
+            "income_year",
+            lambda t: p._int(t, "income_year", 2013, self.today.year),
+            pa.int32(),
+        )
+        out["income_year"] = income_year
+        need(good)
+        if given is not None:
+            # Amounts by source need their year (RowParser words it).
+            if isinstance(income_year, pa.Scalar):
+                income_year = pa.repeat(income_year, n)
+            need(pc.or_(pc.invert(given), pc.is_valid(income_year)))
 
         ids, birth, sex, good = self._ids(chunk)
         need(good)
@@ -322,17 +350,18 @@ class ColumnChecker:
         )
         return text, good
 
-    def _income(self, chunk: Chunk) -> tuple[Any, Any]:
-        raw = self._raw(chunk, "income")
+    def _amount(self, chunk: Chunk, field: str, low: int, high: int) -> tuple[Any, Any]:
+        """RowParser._amount over a column: yuan with cents within [low, high], null if empty."""
+        raw = self._raw(chunk, field)
         if raw is None:
             return pa.nulls(len(chunk.rows), pa.string()), True
         text = pc.utf8_trim(raw, characters=STRIP)
-        shaped = pc.match_substring_regex(text, _INCOME_SHAPE)
+        shaped = pc.match_substring_regex(text, _AMOUNT_SHAPE)
         empty = pc.equal(text, "")
         safe = pc.if_else(shaped, text, "0")
         amount = pc.cast(safe, pa.decimal128(12, 2))
         number = pc.cast(amount, pa.float64())
-        in_range = pc.and_(pc.greater_equal(number, -100000), pc.less_equal(number, 1000000))
+        in_range = pc.and_(pc.greater_equal(number, low), pc.less_equal(number, high))
         value = pc.if_else(empty, pa.scalar(None, pa.string()), pc.cast(amount, pa.string()))
         return value, pc.or_(empty, pc.and_(shaped, in_range))
 

@@ -163,6 +163,7 @@ def _household(
     helper = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
     helper_unit = f"{county.name}{rng.choice(['农业农村局', '教育局', '卫生健康局', '交通运输局'])}"
     helper_phone = f"1{rng.choice('3578')}{rng.randint(0, 999999999):09d}"
+    sources = _income_sources(number, income, size, exit_year or 2020)
     for i, (relation, age, male_head) in enumerate(members):
         male = male_head if relation in ("户主", "配偶") else relation in ("之子", "之孙子")
         birth = today - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
@@ -240,9 +241,32 @@ def _household(
                 "帮扶责任人": helper,
                 "帮扶单位": helper_unit,
                 "帮扶人电话": helper_phone,
+                **sources,
             }
         )
     return rows
+
+
+def _income_sources(number: str, per_capita: float, size: int, year: int) -> dict[str, str]:
+    """The year's income by source, adding up to the per-capita net income. Drawn from a
+    generator of its own (seeded by the household number), so that the rest of the data stays
+    what the same seed always gave."""
+    rng = random.Random(number)  # noqa: S311 (test data, not secrets)
+    net = round(per_capita * size, 2)
+    costs = round(net * rng.uniform(0.05, 0.2), 2)
+    gross = net + costs
+    wages = round(gross * rng.uniform(0.3, 0.7), 2)
+    business = round(gross * rng.uniform(0.05, 0.25), 2)
+    property_income = round(gross * rng.uniform(0, 0.03), 2)
+    transfers = round(gross - wages - business - property_income, 2)
+    return {
+        "收入年度": str(year),
+        "工资性收入": f"{wages:.2f}",
+        "生产经营性收入": f"{business:.2f}",
+        "财产性收入": f"{property_income:.2f}",
+        "转移性收入": f"{transfers:.2f}",
+        "生产经营性支出": f"{costs:.2f}",
+    }
 
 
 def _unique_id(county: str, birth: datetime.date, start: int, male: bool, used: set[str]) -> str:

@@ -50,7 +50,7 @@ from xiezuo.registry.choices import (
     SchoolStatus,
     Status,
 )
-from xiezuo.registry.models import Household, Member, StatusChange
+from xiezuo.registry.models import Household, HouseholdIncome, Member, StatusChange
 from xiezuo.registry.selectors import poverty_line
 
 KIND = "registry"
@@ -93,7 +93,16 @@ COLUMNS = {
     "帮扶责任人": "helper_name",
     "帮扶单位": "helper_unit",
     "帮扶人电话": "helper_phone",
+    # The year's income by source (收入台账), per household; 人均纯收入 is derived from it when
+    # that column is empty.
+    "收入年度": "income_year",
+    "工资性收入": "wages",
+    "生产经营性收入": "business",
+    "财产性收入": "property_income",
+    "转移性收入": "transfers",
+    "生产经营性支出": "production_costs",
 }
+INCOME_SOURCES = columnar.INCOME_SOURCES
 REQUIRED = ("household_number", "name", "id_number", "relation", "main_cause")
 TEMPLATE_COLUMNS = [
     "县",
@@ -131,6 +140,12 @@ TEMPLATE_COLUMNS = [
     "帮扶责任人",
     "帮扶单位",
     "帮扶人电话",
+    "收入年度",
+    "工资性收入",
+    "生产经营性收入",
+    "财产性收入",
+    "转移性收入",
+    "生产经营性支出",
 ]
 
 
@@ -408,15 +423,11 @@ class RowParser:
         exit_year = self._int(t, "exit_year", 2013, self.today.year)
         if status == Status.EXITED and exit_year is None and "exit_year" in t:
             raise RowError(self._name("exit_year"), "已脱贫户须填写脱贫年度")
-        income_text = t.get("income", "")
-        income: Decimal | None = None
-        if income_text:
-            try:
-                income = Decimal(income_text).quantize(Decimal("0.01"))
-            except InvalidOperation:
-                raise RowError(self._name("income"), f"“{income_text}”不是金额") from None
-            if not Decimal(-100000) <= income <= Decimal(1000000):
-                raise RowError(self._name("income"), f"人均纯收入 {income} 元不合理")
+        income = self._amount(t, "income", -100000, 1000000)
+        sources = {f: self._amount(t, f, 0, 10000000) for f in INCOME_SOURCES}
+        income_year = self._int(t, "income_year", 2013, self.today.year)
+        if income_year is None and any(v is not None for v in sources.values()):
+            raise RowError(self._name("income_year"), "填写了分项收入时须填写收入年度")
         school = self._choice(t, "school_status", SchoolStatus.NONE)
         # School age as of the year the data speaks of: the exit year for an exited household
         # (a child born in 2019 was not of school age when the household left in 2020).
@@ -444,6 +455,8 @@ class RowParser:
             "identified_year": self._int(t, "identified_year", 2013, self.today.year),
             "size": self._int(t, "size", 1, 30),
             "income": None if income is None else str(income),
+            "income_year": income_year,
+            **{f: None if v is None else str(v) for f, v in sources.items()},
             "food_clothing_secure": food,
             "dangerous_house": self._flag(t, "dangerous_house"),
             "water_secure": self._flag(t, "water_secure", default=True),
@@ -471,6 +484,19 @@ class RowParser:
             "medical_insurance": self._flag(t, "medical_insurance", default=True),
             "school_age_out": 6 <= age <= 15 and school == SchoolStatus.NONE,
         }
+
+    def _amount(self, t: dict[str, str], field: str, low: int, high: int) -> Decimal | None:
+        """An amount in yuan with cents, within [low, high], or None for an empty cell."""
+        text = t.get(field, "")
+        if not text:
+            return None
+        try:
+            amount = Decimal(text).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            raise RowError(self._name(field), f"“{text}”不是金额") from None
+        if not Decimal(low) <= amount <= Decimal(high):
+            raise RowError(self._name(field), f"{self._name(field)} {amount} 元不合理")
+        return amount
 
     def _phone(self, t: dict[str, str], field: str) -> str:
         phone = t.get(field, "")
@@ -837,20 +863,32 @@ HOUSEHOLD_COLUMNS = [
     ("water_difficulty", "integer"),
     ("helper_name", "varchar(50)"),
     ("helper_unit", "varchar(100)"),
+    ("income_year", "integer"),
+    *((source, "decimal(12, 2)") for source in INCOME_SOURCES),
     ("helper_phone_enc", "text"),
     ("phone_enc", "text"),
 ]
 HOUSEHOLD_SQL = (
     "SELECT household_number, MIN(village_id), MIN(natural_village), MIN(household_type), "
     "MIN(main_cause), MIN(secondary_causes), MIN(status), MAX(exit_year), MIN(identified_year), "
-    "COALESCE(MAX(size), COUNT(*)), MAX(CAST(income AS DECIMAL(12, 2))), "
+    "COALESCE(MAX(size), COUNT(*)), "
+    # 人均纯收入 as given, else derived from the year's income by source.
+    "COALESCE(MAX(CAST(income AS DECIMAL(12, 2))), CASE WHEN MAX(income_year) IS NOT NULL THEN "
+    "ROUND((COALESCE(MAX(CAST(wages AS DECIMAL(12, 2))), 0) "
+    "+ COALESCE(MAX(CAST(business AS DECIMAL(12, 2))), 0) "
+    "+ COALESCE(MAX(CAST(property_income AS DECIMAL(12, 2))), 0) "
+    "+ COALESCE(MAX(CAST(transfers AS DECIMAL(12, 2))), 0) "
+    "- COALESCE(MAX(CAST(production_costs AS DECIMAL(12, 2))), 0)) "
+    "/ COALESCE(MAX(size), COUNT(*)), 2) END), "
     "MIN(CASE WHEN food_clothing_secure THEN 1 ELSE 0 END), "
     "MIN(CASE WHEN school_age_out THEN 0 ELSE 1 END), "
     "MIN(CASE WHEN medical_insurance THEN 1 ELSE 0 END), "
     "MAX(CASE WHEN dangerous_house THEN 1 ELSE 0 END), "
     "MIN(CASE WHEN water_secure AND NOT water_difficulty THEN 1 ELSE 0 END), "
     "MAX(CASE WHEN water_difficulty THEN 1 ELSE 0 END), MAX(helper_name), MAX(helper_unit), "
-    "COALESCE(arg_min(helper_phone, row) FILTER (WHERE helper_phone <> ''), ''), "
+    "MAX(income_year), "
+    + "".join(f"MAX(CAST({source} AS DECIMAL(12, 2))), " for source in INCOME_SOURCES)
+    + "COALESCE(arg_min(helper_phone, row) FILTER (WHERE helper_phone <> ''), ''), "
     "COALESCE(arg_min(phone, row) FILTER (WHERE phone <> ''), '') "
     "FROM {staged} GROUP BY household_number"
 )
@@ -972,6 +1010,15 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
             )
         cursor.execute("SELECT COUNT(*) FROM _staged_household")
         households = int(cursor.fetchone()[0])
+        incomes = HouseholdIncome._meta.db_table
+        sources = ", ".join(INCOME_SOURCES)
+        cursor.execute(
+            f"INSERT INTO {incomes} (household_id, year, {sources}, persons) SELECT h.id, "
+            f"s.income_year, {', '.join(f'COALESCE(s.{f}, 0)' for f in INCOME_SOURCES)}, s.size "
+            f"FROM _staged_household s JOIN {household} h ON h.number = s.number "
+            "WHERE s.income_year IS NOT NULL ON CONFLICT (household_id, year) DO UPDATE SET "
+            + ", ".join(f"{f} = excluded.{f}" for f in (*INCOME_SOURCES, "persons"))
+        )
         with staging.indexes_rebuilt(cursor, history) if initial else nullcontext():
             cursor.execute(
                 f"INSERT INTO {history} (household_id, from_status, to_status, year, reason, "
