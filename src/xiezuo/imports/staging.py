@@ -35,6 +35,36 @@ def checked_path(batch: ImportBatch) -> Path:
     return Path(batch.stored_path).parent / CHECKED
 
 
+# Rows per DuckDB GROUP BY: a larger batch is grouped a hash partition of its key at a time,
+# so that the memory a grouping needs does not grow with the file (a 1,000,000-row household
+# aggregate in one go needs more than DUCK_MEMORY).
+GROUP_ROWS = 250_000
+
+
+def parts(con: Any, batch: ImportBatch, key: str) -> list[str]:
+    """The staging file as relations that split it by a hash of `key`: every group of `key`
+    falls in exactly one of them."""
+    whole = relation(batch)
+    # fetchall: DuckDB wants a result read to its end before the connection runs another.
+    ((rows,),) = con.execute(f"SELECT COUNT(*) FROM {whole}").fetchall()  # noqa: S608 (our path)
+    n = -(-int(rows) // GROUP_ROWS)
+    if n <= 1:
+        return [whole]
+    return [
+        f"(SELECT * FROM {whole} WHERE hash({key}) % {n} = {i})"  # noqa: S608 (our names)
+        for i in range(n)
+    ]
+
+
+def grouped(con: Any, batch: ImportBatch, key: str, sql: str, *, first: int) -> list[Any]:
+    """Rows of a GROUP BY `key` query (`{staged}` in `sql` for the relation), partition by
+    partition, merged in order of column `first` and cut to the query's limit of 10,000."""
+    rows: list[Any] = []
+    for part in parts(con, batch, key):
+        rows += con.execute(sql.format(staged=part)).fetchall()
+    return sorted(rows, key=lambda row: row[first])[:10000]
+
+
 def relation(batch: ImportBatch) -> str:
     """The staging file as a DuckDB relation (the path is ours: the batch's upload folder)."""
     path = str(checked_path(batch)).replace("'", "''")

@@ -698,12 +698,15 @@ def _sealer() -> Iterator[Callable[[columnar.Checked, Callable[[pa.Table], None]
 def _cross_row_checks(batch: ImportBatch, duck: Any) -> tuple[int, int]:
     """Checks that need more than one row, run by DuckDB over the staging file; with the number
     of the batch's households the registry already has."""
-    staged = staging.relation(batch)
     issues: list[ImportIssue] = []
-    found = duck.execute(
-        f"SELECT MIN(row), MAX(row), COUNT(*) FROM {staged} "
-        "GROUP BY id_hash HAVING COUNT(*) > 1 ORDER BY MIN(row) LIMIT 10000"
-    ).fetchall()
+    found = staging.grouped(
+        duck,
+        batch,
+        "id_hash",
+        "SELECT MIN(row), MAX(row), COUNT(*) FROM {staged} "
+        "GROUP BY id_hash HAVING COUNT(*) > 1 ORDER BY MIN(row) LIMIT 10000",
+        first=0,
+    )
     for first, last, n in found:
         issues.append(
             ImportIssue(
@@ -715,23 +718,31 @@ def _cross_row_checks(batch: ImportBatch, duck: Any) -> tuple[int, int]:
         )
     elsewhere, existing = _against_registry(batch, duck)
     issues += elsewhere
-    found = duck.execute(
-        f"SELECT household_number, MIN(row), SUM(CASE WHEN relation = 'head' THEN 1 ELSE 0 END) "
-        f"FROM {staged} GROUP BY household_number "
+    found = staging.grouped(
+        duck,
+        batch,
+        "household_number",
+        "SELECT household_number, MIN(row), SUM(CASE WHEN relation = 'head' THEN 1 ELSE 0 END) "
+        "FROM {staged} GROUP BY household_number "
         "HAVING SUM(CASE WHEN relation = 'head' THEN 1 ELSE 0 END) <> 1 "
-        "ORDER BY MIN(row) LIMIT 10000"
-    ).fetchall()
+        "ORDER BY MIN(row) LIMIT 10000",
+        first=1,
+    )
     for number, row, heads in found:
         message = f"户 {number} 没有户主" if heads == 0 else f"户 {number} 有 {heads} 个户主"
         issues.append(ImportIssue(batch=batch, row=row, column="与户主关系", message=message))
-    found = duck.execute(
-        f"SELECT household_number, MIN(row) FROM {staged} GROUP BY household_number "
+    found = staging.grouped(
+        duck,
+        batch,
+        "household_number",
+        "SELECT household_number, MIN(row) FROM {staged} GROUP BY household_number "
         # MIN <> MAX rather than COUNT(DISTINCT): the same verdict (neither counts NULLs), in
         # constant memory per household.
         "HAVING MIN(village_id) <> MAX(village_id) OR MIN(status) <> MAX(status) "
         "OR MIN(main_cause) <> MAX(main_cause) OR MIN(household_type) <> MAX(household_type) "
-        "OR MIN(exit_year) <> MAX(exit_year) ORDER BY MIN(row) LIMIT 10000"
-    ).fetchall()
+        "OR MIN(exit_year) <> MAX(exit_year) ORDER BY MIN(row) LIMIT 10000",
+        first=1,
+    )
     for number, row in found:
         issues.append(
             ImportIssue(
@@ -757,7 +768,7 @@ def _against_registry(batch: ImportBatch, duck: Any) -> tuple[list[ImportIssue],
     member = Member._meta.db_table
     household = Household._meta.db_table
     select = (
-        f"SELECT id_hash, household_number, MIN(row) FROM {staging.relation(batch)} "
+        "SELECT id_hash, household_number, MIN(row) FROM {staged} "
         "GROUP BY id_hash, household_number"
     )
     issues: list[ImportIssue] = []
@@ -767,9 +778,14 @@ def _against_registry(batch: ImportBatch, duck: Any) -> tuple[list[ImportIssue],
             "CREATE TEMPORARY TABLE _batch_keys (id_hash varchar(32), household_number "
             "varchar(30), row integer)"
         )
-        staging.load_query(
-            cursor, "_batch_keys", ["id_hash", "household_number", "row"], duck, select
-        )
+        for part in staging.parts(duck, batch, "id_hash"):
+            staging.load_query(
+                cursor,
+                "_batch_keys",
+                ["id_hash", "household_number", "row"],
+                duck,
+                select.format(staged=part),
+            )
         cursor.execute(
             f"SELECT MIN(k.row), h.number FROM _batch_keys k JOIN {member} m "
             f"ON m.id_hash = k.id_hash JOIN {household} h ON h.id = m.household_id "
@@ -795,10 +811,9 @@ def _against_registry(batch: ImportBatch, duck: Any) -> tuple[list[ImportIssue],
 
 
 def _preview_summary(batch: ImportBatch, duck: Any, existing: int) -> dict[str, Any]:
-    counted = duck.execute(
+    ((members, households),) = duck.execute(
         f"SELECT COUNT(*), COUNT(DISTINCT household_number) FROM {staging.relation(batch)}"
-    ).fetchone()
-    members, households = (int(counted[0]), int(counted[1])) if counted else (0, 0)
+    ).fetchall()
     return {
         "members": members,
         "households": households,
@@ -955,9 +970,14 @@ MEMBER_UPDATE = (
 )
 
 
-def _households(duck: Any, staged: str) -> Iterator[list[tuple[Any, ...]]]:
+def _households(duck: Any, batch: ImportBatch) -> Iterator[list[tuple[Any, ...]]]:
     """The batch's households, a part at a time, their phone numbers encrypted."""
-    result = duck.execute(HOUSEHOLD_SQL.format(staged=staged))
+    for staged in staging.parts(duck, batch, "household_number"):
+        result = duck.execute(HOUSEHOLD_SQL.format(staged=staged))
+        yield from _encrypted_phones(result)
+
+
+def _encrypted_phones(result: Any) -> Iterator[list[tuple[Any, ...]]]:
     while part := result.fetchmany(LOOKUP_KEYS * 4):
         helpers = crypto.encrypt_many([row[-2] for row in part])
         phones = crypto.encrypt_many([row[-1] for row in part])
@@ -987,7 +1007,7 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
             + ", ".join(f"{name} {kind}" for name, kind in HOUSEHOLD_COLUMNS)
             + ")"
         )
-        for part in _households(duck, staged):
+        for part in _households(duck, batch):
             staging.load(cursor, "_staged_household", [n for n, _ in HOUSEHOLD_COLUMNS], part)
         cursor.execute(
             f"INSERT INTO {history} (household_id, from_status, to_status, year, reason, at, "
