@@ -136,8 +136,9 @@ def test_detail_has_members_incomes_history_and_no_full_id(
     loaded: None, county_user: Any, rows: list[dict[str, str]]
 ) -> None:
     household = _household("exited")
+    # The import keeps the file's income record (收入年度 2014 or later); 2013 is another year.
     HouseholdIncome.objects.create(
-        household=household, year=2020, wages=Decimal(9000), transfers=Decimal(1000), persons=4
+        household=household, year=2013, wages=Decimal(9000), transfers=Decimal(1000), persons=4
     )
     response = _client(county_user).get(f"{HOUSEHOLDS}/{household.number}")
     assert response.status_code == 200
@@ -156,9 +157,13 @@ def test_detail_has_members_incomes_history_and_no_full_id(
     assert data["exit_check"]["year"] == household.exit_year
     assert data["exit_check"]["eligible"] == check.eligible
     assert data["exit_check"]["reasons"] == check.reasons
-    assert [(i["year"], i["net_income"], i["per_capita_net"]) for i in data["incomes"]] == [
-        (2020, "10000.00", "2500.00")
+    incomes = [(i["year"], i["net_income"], i["per_capita_net"]) for i in data["incomes"]]
+    assert incomes[0] == (2013, "10000.00", "2500.00")
+    assert incomes == [
+        (i.year, f"{i.net_income:.2f}", f"{i.per_capita_net:.2f}")
+        for i in HouseholdIncome.objects.filter(household=household).order_by("year")
     ]
+    assert len(incomes) == 2  # and the one the import wrote
 
 
 def test_exit_check_lists_exited_households_failing_the_rules(
