@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,13 @@ def clean_text(value: Any) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     return str(value).strip(STRIP)
+
+
+def clean_cell(value: Any) -> str:
+    """A cell as the row checks read it: clean_text, then NFKC (full-width digits and letters
+    to ASCII) unless it is ASCII already."""
+    text = clean_text(value)
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 @dataclass

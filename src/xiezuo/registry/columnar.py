@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 from pyarrow import csv as pcsv
 
 from xiezuo.core import crypto
-from xiezuo.imports.readers import STRIP, TOTAL_MARKERS, Table, clean_text
+from xiezuo.imports.readers import STRIP, TOTAL_MARKERS, Table, clean_cell, clean_text
 
 # The checked values of one member row, as staged between check and commit. Phone numbers stay
 # in clear here (the uploaded file beside them holds them in clear too): they belong to the
@@ -160,7 +160,7 @@ class ColumnChecker:
             found = self._memo.get(memo_key, _MISSING)
             if found is _MISSING:
                 try:
-                    found = (check(_clean(raw)), True)
+                    found = (check(clean_cell(raw)), True)
                 except Exception:
                     found = (None, False)
                 self._memo[memo_key] = found
@@ -205,36 +205,8 @@ class ColumnChecker:
         out["village_id"] = village
         need(good)
 
-        codes: list[tuple[str, Callable[[dict[str, str]], Any], pa.DataType]] = [
-            ("status", lambda t: p._choice(t, "status", "not_exited"), pa.string()),
-            ("household_type", lambda t: p._choice(t, "household_type", "general"), pa.string()),
-            ("main_cause", lambda t: p._choice(t, "main_cause"), pa.string()),
-            ("secondary_causes", p._secondary, pa.string()),
-            ("relation", lambda t: p._choice(t, "relation"), pa.string()),
-            ("education", lambda t: p._choice(t, "education", ""), pa.string()),
-            ("school_status", lambda t: p._choice(t, "school_status", "none"), pa.string()),
-            ("health", lambda t: p._choice(t, "health", "healthy"), pa.string()),
-            ("labour_skill", lambda t: p._choice(t, "labour_skill", "ordinary"), pa.string()),
-            ("migrant_status", lambda t: p._choice(t, "migrant_status", "none"), pa.string()),
-            ("migrant_months", lambda t: p._int(t, "migrant_months", 0, 12) or 0, pa.int32()),
-            ("exit_year", lambda t: p._int(t, "exit_year", 2013, self.today.year), pa.int32()),
-            (
-                "identified_year",
-                lambda t: p._int(t, "identified_year", 2013, self.today.year),
-                pa.int32(),
-            ),
-            ("size", lambda t: p._int(t, "size", 1, 30), pa.int32()),
-            ("dangerous_house", lambda t: p._flag(t, "dangerous_house"), pa.bool_()),
-            ("water_secure", lambda t: p._flag(t, "water_secure", default=True), pa.bool_()),
-            ("water_difficulty", lambda t: p._flag(t, "water_difficulty"), pa.bool_()),
-            (
-                "medical_insurance",
-                lambda t: p._flag(t, "medical_insurance", default=True),
-                pa.bool_(),
-            ),
-        ]
-        for field, check, kind in codes:
-            value, good = self._coded(chunk, field, check, kind)
+        for field, check in p.coded.items():
+            value, good = self._coded(chunk, field, check, SCHEMA.field(field).type)
             out[field] = value
             need(good)
         if "exit_year" in self.present:
@@ -260,14 +232,7 @@ class ColumnChecker:
             if field in self.present:
                 valid = pc.is_valid(value)
                 given = valid if given is None else pc.or_(given, valid)
-        income_year, good = self._coded(
-            chunk,
-            "income_year",
-            lambda t: p._int(t, "income_year", 2013, self.today.year),
-            pa.int32(),
-        )
-        out["income_year"] = income_year
-        need(good)
+        income_year = out["income_year"]
         if given is not None:
             # Amounts by source need their year (RowParser words it).
             if isinstance(income_year, pa.Scalar):
@@ -451,19 +416,15 @@ class ColumnChecker:
 _MISSING = object()
 
 
-def _clean(raw: str | None) -> str:
-    """RowParser's cleaning of one cell (strip, then NFKC unless ASCII)."""
-    import unicodedata
-
-    text = "" if raw is None else raw.strip(STRIP)
-    return text if text.isascii() else unicodedata.normalize("NFKC", text)
-
-
 def _village_texts(joined: str) -> dict[str, str]:
     code, county, township, village = [*joined.split("\x1f"), "", "", ""][:4]
-    out = {"county": _clean(county), "township": _clean(township), "village": _clean(village)}
+    out = {
+        "county": clean_cell(county),
+        "township": clean_cell(township),
+        "village": clean_cell(village),
+    }
     if code:
-        out["village_code"] = _clean(code)
+        out["village_code"] = clean_cell(code)
     return out
 
 

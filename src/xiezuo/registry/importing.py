@@ -12,7 +12,6 @@ import gc
 import json
 import multiprocessing
 import os
-import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -33,7 +32,7 @@ from xiezuo.core.errors import UserError
 from xiezuo.imports import staging
 from xiezuo.imports.batches import batch_fail, batch_update, batch_write_failed
 from xiezuo.imports.models import ImportBatch, ImportIssue
-from xiezuo.imports.readers import STRIP, Table, clean_text, open_table
+from xiezuo.imports.readers import STRIP, Table, clean_cell, open_table
 from xiezuo.imports.services import Progress
 from xiezuo.regions import codes
 from xiezuo.regions.codes import Level
@@ -333,6 +332,30 @@ class RowParser:
         self.index = cols.index
         self.positions = [(f, i) for f, i in cols.index.items() if f != "id_number"]
         self._line_cache: dict[int, Decimal | None] = {}
+        year = today.year
+        # The checks of the coded columns, each a function of the row's texts alone: parse calls
+        # them per row, columnar.ColumnChecker once per distinct value of the column.
+        self.coded: dict[str, Callable[[dict[str, str]], Any]] = {
+            "status": lambda t: self._choice(t, "status", Status.NOT_EXITED),
+            "household_type": lambda t: self._choice(t, "household_type", HouseholdType.GENERAL),
+            "main_cause": lambda t: self._choice(t, "main_cause"),
+            "secondary_causes": self._secondary,
+            "relation": lambda t: self._choice(t, "relation"),
+            "education": lambda t: self._choice(t, "education", ""),
+            "school_status": lambda t: self._choice(t, "school_status", SchoolStatus.NONE),
+            "health": lambda t: self._choice(t, "health", Health.HEALTHY),
+            "labour_skill": lambda t: self._choice(t, "labour_skill", LabourSkill.ORDINARY),
+            "migrant_status": lambda t: self._choice(t, "migrant_status", MigrantStatus.NONE),
+            "migrant_months": lambda t: self._int(t, "migrant_months", 0, 12) or 0,
+            "exit_year": lambda t: self._int(t, "exit_year", 2013, year),
+            "identified_year": lambda t: self._int(t, "identified_year", 2013, year),
+            "income_year": lambda t: self._int(t, "income_year", 2013, year),
+            "size": lambda t: self._int(t, "size", 1, 30),
+            "dangerous_house": lambda t: self._flag(t, "dangerous_house"),
+            "water_secure": lambda t: self._flag(t, "water_secure", default=True),
+            "water_difficulty": lambda t: self._flag(t, "water_difficulty"),
+            "medical_insurance": lambda t: self._flag(t, "medical_insurance", default=True),
+        }
 
     def _line(self, year: int) -> Decimal | None:
         if year not in self._line_cache:
@@ -340,19 +363,9 @@ class RowParser:
         return self._line_cache[year]
 
     def _texts(self, cells: list[Any]) -> dict[str, str]:
-        """Every mapped cell of the row as clean text, in one pass (the hot path)."""
+        """Every mapped cell of the row as clean text."""
         n = len(cells)
-        out: dict[str, str] = {}
-        for field, i in self.positions:
-            value = cells[i] if i < n else None
-            if value.__class__ is str:
-                text: str = value.strip(STRIP)
-            elif value is None:
-                text = ""
-            else:
-                text = clean_text(value)
-            out[field] = text if text.isascii() else unicodedata.normalize("NFKC", text)
-        return out
+        return {field: clean_cell(cells[i] if i < n else None) for field, i in self.positions}
 
     def _name(self, field: str) -> str:
         return self.cols.names.get(field, field)
@@ -419,16 +432,17 @@ class RowParser:
             raise RowError(self._name("name"), "不能为空")
         village = self._village(t)
         id_number, birth, sex, id_kind = self._id(cells, t)
-        status = self._choice(t, "status", Status.NOT_EXITED)
-        exit_year = self._int(t, "exit_year", 2013, self.today.year)
+        coded = {field: check(t) for field, check in self.coded.items()}
+        status = coded["status"]
+        exit_year = coded["exit_year"]
         if status == Status.EXITED and exit_year is None and "exit_year" in t:
             raise RowError(self._name("exit_year"), "已脱贫户须填写脱贫年度")
         income = self._amount(t, "income", -100000, 1000000)
         sources = {f: self._amount(t, f, 0, 10000000) for f in INCOME_SOURCES}
-        income_year = self._int(t, "income_year", 2013, self.today.year)
+        income_year = coded["income_year"]
         if income_year is None and any(v is not None for v in sources.values()):
             raise RowError(self._name("income_year"), "填写了分项收入时须填写收入年度")
-        school = self._choice(t, "school_status", SchoolStatus.NONE)
+        school = coded["school_status"]
         # School age as of the year the data speaks of: the exit year for an exited household
         # (a child born in 2019 was not of school age when the household left in 2020).
         as_of = datetime.date(exit_year, 12, 31) if exit_year else self.today
@@ -447,20 +461,10 @@ class RowParser:
             "household_number": number,
             "village_id": village,
             "natural_village": t.get("natural_village", "")[:100],
-            "household_type": self._choice(t, "household_type", HouseholdType.GENERAL),
-            "main_cause": self._choice(t, "main_cause"),
-            "secondary_causes": self._secondary(t),
-            "status": status,
-            "exit_year": exit_year,
-            "identified_year": self._int(t, "identified_year", 2013, self.today.year),
-            "size": self._int(t, "size", 1, 30),
+            **coded,
             "income": None if income is None else str(income),
-            "income_year": income_year,
             **{f: None if v is None else str(v) for f, v in sources.items()},
             "food_clothing_secure": food,
-            "dangerous_house": self._flag(t, "dangerous_house"),
-            "water_secure": self._flag(t, "water_secure", default=True),
-            "water_difficulty": self._flag(t, "water_difficulty"),
             "phone": phone,
             "helper_name": t.get("helper_name", "")[:50],
             "helper_unit": t.get("helper_unit", "")[:100],
@@ -473,15 +477,7 @@ class RowParser:
             "id_masked": idnumbers.mask(id_number),
             "sex": sex,
             "birth_date": birth,
-            "relation": self._choice(t, "relation"),
             "ethnicity": t.get("ethnicity", "")[:20],
-            "education": self._choice(t, "education", ""),
-            "school_status": school,
-            "health": self._choice(t, "health", Health.HEALTHY),
-            "labour_skill": self._choice(t, "labour_skill", LabourSkill.ORDINARY),
-            "migrant_status": self._choice(t, "migrant_status", MigrantStatus.NONE),
-            "migrant_months": self._int(t, "migrant_months", 0, 12) or 0,
-            "medical_insurance": self._flag(t, "medical_insurance", default=True),
             "school_age_out": 6 <= age <= 15 and school == SchoolStatus.NONE,
         }
 
