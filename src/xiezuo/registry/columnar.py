@@ -31,6 +31,7 @@ from pyarrow import csv as pcsv
 
 from xiezuo.core import crypto
 from xiezuo.imports.readers import STRIP, TOTAL_MARKERS, Table, clean_cell, clean_text
+from xiezuo.registry import idnumbers
 
 # The checked values of one member row, as staged between check and commit. Phone numbers stay
 # in clear here (the uploaded file beside them holds them in clear too): they belong to the
@@ -97,8 +98,8 @@ TEXT = {
     "helper_unit": 100,
 }
 INCOME_SOURCES = ("wages", "business", "property_income", "transfers", "production_costs")
-_WEIGHT_VECTOR = np.array((7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int64)
-_CHECK_BYTES = np.frombuffer(b"10X98765432", dtype=np.uint8)
+_WEIGHT_VECTOR = np.array(idnumbers.WEIGHTS, dtype=np.int64)
+_CHECK_BYTES = np.frombuffer(idnumbers.CHECK_CHARS.encode(), dtype=np.uint8)
 _MONTH_DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), dtype=np.int64)
 _ID_SHAPE = "^[0-9]{17}[0-9X]$"
 # Plain amounts only ("-0.5", "007" or "1e3" go to RowParser, whose Decimal reads them).
@@ -286,18 +287,15 @@ class ColumnChecker:
         return text, good
 
     def _village(self, chunk: Chunk) -> tuple[pa.Array, Any]:
+        """RowParser._village once per distinct (code, county, township, village): the code when
+        the file has one, the names when it has all three (a row with no code uses them)."""
         p = self.parser
-        if "village_code" in self.present:
-            codes = chunk.columns["village_code"]
-            if {"county", "township", "village"} <= self.present:
-                # A row with an empty code falls back to the names (RowParser does the same).
-                parts = [chunk.columns[f] for f in ("county", "township", "village")]
-                codes = pc.binary_join_element_wise(codes, *parts, "\x1f")
-            return self._mapped(
-                codes, "village", lambda t: p._village(_village_texts(t)), pa.string()
-            )
-        parts = [chunk.columns[f] for f in ("county", "township", "village")]
-        key = pc.binary_join_element_wise(pa.repeat(pa.scalar(""), len(chunk.rows)), *parts, "\x1f")
+        n = len(chunk.rows)
+        code = chunk.columns.get("village_code") if "village_code" in self.present else None
+        parts = [code if code is not None else pa.repeat(pa.scalar(""), n)]
+        if {"county", "township", "village"} <= self.present:
+            parts += [chunk.columns[f] for f in ("county", "township", "village")]
+        key = pc.binary_join_element_wise(*parts, "\x1f") if len(parts) > 1 else parts[0]
         return self._mapped(key, "village", lambda t: p._village(_village_texts(t)), pa.string())
 
     def _phone(self, chunk: Chunk, field: str) -> tuple[Any, Any]:
@@ -357,7 +355,7 @@ class ColumnChecker:
             valid_month
             & (day >= 1)
             & (day <= month_days)
-            & (year >= 1900)
+            & (year >= idnumbers.EARLIEST_BIRTH_YEAR)
             & (
                 year * 10000 + month * 100 + day
                 <= today.year * 10000 + today.month * 100 + today.day

@@ -56,8 +56,8 @@ class IdCheck:
 
 
 # GB 11643-1999 / ISO 7064 MOD 11-2: weight of position i is 2**(17 - i) mod 11.
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_CHARS = "10X98765432"
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
 
 RESIDENT_LENGTH = 18
 DISABILITY_LENGTH = 20
@@ -143,8 +143,8 @@ def check_digit(first17: str) -> str:
     """The GB 11643-1999 check character (ISO 7064 MOD 11-2) for the first 17 digits."""
     if len(first17) != RESIDENT_LENGTH - 1 or not _ASCII_DIGITS.issuperset(first17):
         raise ValueError(f"check_digit needs 17 ASCII digits, got {first17!r}")
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
 
 
 def check_id(
@@ -342,8 +342,8 @@ def quick_resident(raw: object, today: datetime.date) -> tuple[str, datetime.dat
     first17 = text[:17]
     if not first17.isdigit():
         return None
-    total = sum(map(operator.mul, map(int, first17), _WEIGHTS))
-    if _CHECK_CHARS[total % 11] != text[17]:
+    total = sum(map(operator.mul, map(int, first17), WEIGHTS))
+    if CHECK_CHARS[total % 11] != text[17]:
         return None
     year = int(text[6:10])
     if year < EARLIEST_BIRTH_YEAR:
