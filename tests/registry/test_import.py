@@ -251,15 +251,32 @@ def test_first_load_rebuilds_every_index_and_constraint(
                     Household._meta.db_table,
                     Member._meta.db_table,
                     StatusChange._meta.db_table,
+                    HouseholdIncome._meta.db_table,
                 )
             }
+
+    from xiezuo.core import crypto
+    from xiezuo.registry.models import HouseholdIncome
 
     before = shape()
     batch = _import(write_csv(generated_rows))
     services.batch_commit(batch, actor=None)
     assert shape() == before
+    # Each member is in the household the file names (the first load joins them itself).
+    in_file = {crypto.keyed_hash(r["证件号码"].upper()): r["户编号"] for r in generated_rows}
+    loaded = dict(Member.objects.values_list("id_hash", "household__number"))
+    assert loaded == in_file
+    assert HouseholdIncome.objects.count() == Household.objects.count() > 0
     member = Member.objects.first()
     assert member is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Household.objects.create(number=member.household.number, village=member.household.village)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        HouseholdIncome.objects.create(
+            household=member.household,
+            year=HouseholdIncome.objects.filter(household=member.household).get().year,
+            persons=1,
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         Member.objects.create(
             household=member.household,

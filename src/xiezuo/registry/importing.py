@@ -966,18 +966,21 @@ MEMBER_UPDATE = (
 )
 
 
-def _households(duck: Any, batch: ImportBatch) -> Iterator[list[tuple[Any, ...]]]:
+def _households(duck: Any, batch: ImportBatch) -> Iterator[pa.RecordBatch]:
     """The batch's households, a part at a time, their phone numbers encrypted."""
     for staged in staging.parts(duck, batch, "household_number"):
-        result = duck.execute(HOUSEHOLD_SQL.format(staged=staged))
-        yield from _encrypted_phones(result)
-
-
-def _encrypted_phones(result: Any) -> Iterator[list[tuple[Any, ...]]]:
-    while part := result.fetchmany(LOOKUP_KEYS * 4):
-        helpers = crypto.encrypt_many([row[-2] for row in part])
-        phones = crypto.encrypt_many([row[-1] for row in part])
-        yield [(*row[:-2], h, p) for row, h, p in zip(part, helpers, phones, strict=True)]
+        for part in duck.sql(HOUSEHOLD_SQL.format(staged=staged)).to_arrow_reader(
+            staging.PART_ROWS
+        ):
+            *kept, helpers, phones = part.columns
+            yield pa.RecordBatch.from_arrays(
+                [
+                    *kept,
+                    pa.array(crypto.encrypt_many(helpers.to_pylist()), pa.string()),
+                    pa.array(crypto.encrypt_many(phones.to_pylist()), pa.string()),
+                ],
+                names=[name for name, _ in HOUSEHOLD_COLUMNS],
+            )
 
 
 def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
@@ -1003,8 +1006,9 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
             + ", ".join(f"{name} {kind}" for name, kind in HOUSEHOLD_COLUMNS)
             + ")"
         )
-        for part in _households(duck, batch):
-            staging.load(cursor, "_staged_household", [n for n, _ in HOUSEHOLD_COLUMNS], part)
+        staging.load(
+            cursor, "_staged_household", [n for n, _ in HOUSEHOLD_COLUMNS], _households(duck, batch)
+        )
         cursor.execute(
             f"INSERT INTO {history} (household_id, from_status, to_status, year, reason, at, "
             f"actor_id) SELECT h.id, h.status, s.status, s.exit_year, %s, %s, %s "
@@ -1017,7 +1021,8 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
             f"SELECT COUNT(*) FROM _staged_household s JOIN {household} h ON h.number = s.number"
         )
         updated = int(cursor.fetchone()[0])
-        initial = staging.initial_load(cursor, [household, Member._meta.db_table, history])
+        incomes = HouseholdIncome._meta.db_table
+        initial = staging.initial_load(cursor, [household, Member._meta.db_table, history, incomes])
         with staging.indexes_rebuilt(cursor, household) if initial else nullcontext():
             cursor.execute(
                 HOUSEHOLD_INSERT.format(household=household, causes=causes)
@@ -1026,15 +1031,20 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
             )
         cursor.execute("SELECT COUNT(*) FROM _staged_household")
         households = int(cursor.fetchone()[0])
-        incomes = HouseholdIncome._meta.db_table
         sources = ", ".join(INCOME_SOURCES)
-        cursor.execute(
-            f"INSERT INTO {incomes} (household_id, year, {sources}, persons) SELECT h.id, "
-            f"s.income_year, {', '.join(f'COALESCE(s.{f}, 0)' for f in INCOME_SOURCES)}, s.size "
-            f"FROM _staged_household s JOIN {household} h ON h.number = s.number "
-            "WHERE s.income_year IS NOT NULL ON CONFLICT (household_id, year) DO UPDATE SET "
-            + ", ".join(f"{f} = excluded.{f}" for f in (*INCOME_SOURCES, "persons"))
-        )
+        with staging.indexes_rebuilt(cursor, incomes) if initial else nullcontext():
+            cursor.execute(
+                f"INSERT INTO {incomes} (household_id, year, {sources}, persons) SELECT h.id, "
+                f"s.income_year, {', '.join(f'COALESCE(s.{f}, 0)' for f in INCOME_SOURCES)}, "
+                f"s.size FROM _staged_household s JOIN {household} h ON h.number = s.number "
+                "WHERE s.income_year IS NOT NULL"
+                + (
+                    ""
+                    if initial
+                    else " ON CONFLICT (household_id, year) DO UPDATE SET "
+                    + ", ".join(f"{f} = excluded.{f}" for f in (*INCOME_SOURCES, "persons"))
+                )
+            )
         with staging.indexes_rebuilt(cursor, history) if initial else nullcontext():
             cursor.execute(
                 f"INSERT INTO {history} (household_id, from_status, to_status, year, reason, "
@@ -1062,9 +1072,30 @@ def _commit_members(cursor: Any, duck: Any, staged: str, *, initial: bool) -> in
     household = Household._meta.db_table
     member = Member._meta.db_table
     names = ", ".join(MEMBER_COLUMNS[1:])
-    select = (f"SELECT {', '.join(MEMBER_COLUMNS[:-1])}, medical_insurance FROM {staged}").replace(
-        "birth_date", "CAST(birth_date AS VARCHAR)"
-    )
+    values = ", ".join(MEMBER_COLUMNS[1:-1]).replace("birth_date", "CAST(birth_date AS VARCHAR)")
+    if initial:
+        # A first load: every household is new, so DuckDB can give each member its household's
+        # id itself, and the rows go straight into the unindexed table (no upsert to decide).
+        cursor.execute(f"SELECT number, id FROM {household}")
+        pairs = cursor.fetchall()
+        households = pa.table(
+            {
+                "number": pa.array([number for number, _ in pairs], pa.string()),
+                "id": pa.array([pk for _, pk in pairs], pa.int64()),
+            }
+        )
+        duck.register("_household_ids", households)
+        with staging.indexes_rebuilt(cursor, member):
+            loaded = staging.load_query(
+                cursor,
+                member,
+                ["household_id", *MEMBER_COLUMNS[1:], "pension_insurance"],
+                duck,
+                f"SELECT h.id, {values}, medical_insurance, false FROM {staged} s "
+                "JOIN _household_ids h ON h.number = s.household_number",
+            )
+        duck.unregister("_household_ids")
+        return loaded
     # An unindexed temporary table first (COPY on PostgreSQL, executemany on SQLite), then one
     # set-based upsert that finds each member's household by its number.
     cursor.execute("DROP TABLE IF EXISTS _staged_member")
@@ -1073,15 +1104,19 @@ def _commit_members(cursor: Any, duck: Any, staged: str, *, initial: bool) -> in
         + ", ".join(f"{c} {MEMBER_TYPES.get(c, 'text')}" for c in MEMBER_COLUMNS)
         + ")"
     )
-    staging.load_query(cursor, "_staged_member", MEMBER_COLUMNS, duck, select)
-    with staging.indexes_rebuilt(cursor, member) if initial else nullcontext():
-        cursor.execute(
-            f"INSERT INTO {member} (household_id, {names}, pension_insurance) "
-            f"SELECT h.id, {', '.join('s.' + c for c in MEMBER_COLUMNS[1:])}, false "
-            f"FROM _staged_member s JOIN {household} h ON h.number = s.household_number "
-            "WHERE true"
-            + ("" if initial else f" ON CONFLICT (id_hash) DO UPDATE SET {MEMBER_UPDATE}")
-        )
-        members = cursor.rowcount
+    staging.load_query(
+        cursor,
+        "_staged_member",
+        MEMBER_COLUMNS,
+        duck,
+        f"SELECT household_number, {values}, medical_insurance FROM {staged}",
+    )
+    cursor.execute(
+        f"INSERT INTO {member} (household_id, {names}, pension_insurance) "
+        f"SELECT h.id, {', '.join('s.' + c for c in MEMBER_COLUMNS[1:])}, false "
+        f"FROM _staged_member s JOIN {household} h ON h.number = s.household_number "
+        f"WHERE true ON CONFLICT (id_hash) DO UPDATE SET {MEMBER_UPDATE}"
+    )
+    members = cursor.rowcount
     cursor.execute("DROP TABLE _staged_member")
     return int(members)

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from xiezuo.registry.choices import (
@@ -49,6 +50,9 @@ class Household(models.Model):
 
     # Unique by a constraint rather than unique=True, and no index of the village's own, so that
     # PostgreSQL keeps no pattern (LIKE) indexes nobody queries: each index costs every import.
+    # The constraint is written over an expression (F) so that SQLite too makes it a unique
+    # index of its own, which a first load can drop and build again once, sorted
+    # (`imports.staging.indexes_rebuilt`); a plain one sits inside SQLite's table definition.
     number = models.CharField(_("household number"), max_length=30)
     village = models.ForeignKey(
         "regions.Region",
@@ -98,7 +102,7 @@ class Household(models.Model):
         verbose_name = _("household")
         verbose_name_plural = _("households")
         ordering = ["number"]
-        constraints = [models.UniqueConstraint(fields=["number"], name="household_number_unique")]
+        constraints = [models.UniqueConstraint(F("number"), name="household_number_unique")]
         indexes = [
             models.Index(fields=["village", "status"]),
             # The list's most used filters without a region (national and province users).
@@ -164,7 +168,8 @@ class Member(models.Model):
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["household_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["id_hash"], name="member_id_hash_unique")]
+        # Over an expression for the reason given at Household.number.
+        constraints = [models.UniqueConstraint(F("id_hash"), name="member_id_hash_unique")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_masked})"
