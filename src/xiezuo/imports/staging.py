@@ -158,21 +158,9 @@ def _python(column: pa.Array) -> list[Any]:
 
 
 def load_query(cursor: Any, table: str, columns: Sequence[str], con: Any, select: str) -> int:
-    """A DuckDB query's rows into a table; how many. PostgreSQL: DuckDB writes CSV and COPY
-    reads it, no row passes through Python. SQLite: `load`, a part at a time."""
-    if connection.vendor != "postgresql":
-        return load(cursor, table, columns, con.sql(select).to_arrow_reader(PART_ROWS))
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "rows.csv"
-        con.execute(f"COPY ({select}) TO '{path}' (FORMAT csv, HEADER false)")
-        names = ", ".join(columns)
-        with (
-            path.open("rb") as handle,
-            cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as copy,
-        ):
-            while block := handle.read(1 << 20):
-                copy.write(block)
-        return int(cursor.rowcount)
+    """A DuckDB query's rows into a table, a part at a time (`load`); how many. On PostgreSQL
+    the server writes one part while DuckDB and Arrow make the next."""
+    return load(cursor, table, columns, con.sql(select).to_arrow_reader(PART_ROWS))
 
 
 def initial_load(cursor: Any, tables: Sequence[str]) -> bool:
