@@ -199,3 +199,23 @@ def test_code_column_with_only_some_name_columns(
     issues = [(i.row, i.column) for i in ImportIssue.objects.filter(batch=batch)]
     assert (7, "县/乡/行政村") in issues
     assert all(row == 7 or column != "县/乡/行政村" for row, column in issues)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.binary(max_size=60).map(lambda b: bytes(b"ab,\r\n"[x % 5] for x in b)),
+    block=st.integers(min_value=1, max_value=9),
+)
+def test_line_count_and_blank_lines_across_blocks(tmp_path: Path, data: bytes, block: int) -> None:
+    """The fast reader trusts this count to number rows as Excel does: every newline, a last
+    line without one, and any empty or carriage-return-only line — wherever blocks split."""
+    path = tmp_path / "lines.csv"
+    path.write_bytes(data)
+    complete = data.split(b"\n")[:-1]
+    expected = (
+        data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0),
+        any(line in (b"", b"\r") for line in complete),
+    )
+    assert columnar._count_lines(path, block_size=block) == expected

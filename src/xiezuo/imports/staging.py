@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -77,16 +78,24 @@ def relation(batch: ImportBatch) -> str:
 def writer(batch: ImportBatch, schema: pa.Schema) -> Iterator[Callable[[pa.Table], None]]:
     """A function that appends checked rows to the batch's staging file."""
     path = checked_path(batch)
-    with pq.ParquetWriter(
-        path, schema, compression="lz4", use_dictionary=False, write_statistics=False
-    ) as out:
+    with (
+        pq.ParquetWriter(
+            path, schema, compression="lz4", use_dictionary=False, write_statistics=False
+        ) as out,
+        ThreadPoolExecutor(max_workers=1) as thread,
+    ):
+        # Arrow encodes and compresses without the GIL: in a thread of its own, while the
+        # check goes on with the next rows. One table at a time, in order.
+        pending = thread.submit(out.write_table, schema.empty_table())  # a readable empty file
 
         def write(table: pa.Table) -> None:
+            nonlocal pending
             if table.num_rows:
-                out.write_table(table)
+                pending.result()
+                pending = thread.submit(out.write_table, table)
 
-        write(schema.empty_table())  # a batch with no good rows still has a readable file
         yield write
+        pending.result()
 
 
 @contextmanager

@@ -543,18 +543,28 @@ def _data_mask(batch: pa.RecordBatch) -> pa.Array | None:
 _TOTALS = pa.array(sorted({t.replace(" ", "") for t in TOTAL_MARKERS}))
 
 
-def _count_lines(path: Path) -> tuple[int, bool]:
-    """(lines, whether any is blank) of a file, in one pass over its bytes."""
+def _count_lines(path: Path, block_size: int = 1 << 24) -> tuple[int, bool]:
+    """(lines, whether any is blank — empty, or a lone carriage return) of a file, in one pass
+    over its bytes; numpy finds the newlines (bytes.count and `in` took 0.6 s per 400 MB)."""
     lines = 0
     blank = False
-    last = b"\n"
+    last_end = -1  # where the last newline seen is, counted from the start of the file
+    last_byte = 10
+    offset = 0
     with path.open("rb") as handle:
-        while block := handle.read(1 << 24):
-            lines += block.count(b"\n")
-            seam = last + block[:2]  # a blank line across two blocks
-            if b"\n\n" in block or b"\n\r\n" in block or b"\n\n" in seam or b"\n\r\n" in seam:
-                blank = True
-            last = block[-2:]
-    if last[-1:] != b"\n":
+        while block := handle.read(block_size):
+            data = np.frombuffer(block, dtype=np.uint8)
+            ends = np.flatnonzero(data == 10)
+            lines += len(ends)
+            if len(ends) and not blank:
+                starts = np.concatenate(([last_end + 1 - offset], ends[:-1] + 1))
+                length = ends - starts
+                before = np.where(ends > 0, data[np.maximum(ends - 1, 0)], last_byte)
+                blank = bool(np.any((length == 0) | ((length == 1) & (before == 13))))
+            if len(ends):
+                last_end = offset + int(ends[-1])
+            offset += len(block)
+            last_byte = block[-1]
+    if last_byte != 10:
         lines += 1  # the last line has no newline of its own
     return lines, blank
