@@ -1067,6 +1067,22 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
     }
 
 
+def _household_ids(cursor: Any) -> pa.Table:
+    """Every household's number and id, as Arrow columns (a few bytes each, where Python
+    objects would take some 150), fetched a part at a time."""
+    cursor.execute(f"SELECT number, id FROM {Household._meta.db_table}")
+    parts = []
+    while rows := cursor.fetchmany(staging.PART_ROWS):
+        numbers, ids = zip(*rows, strict=True)
+        parts.append(
+            pa.record_batch(
+                [pa.array(numbers, pa.string()), pa.array(ids, pa.int64())], ["number", "id"]
+            )
+        )
+    schema = pa.schema([("number", pa.string()), ("id", pa.int64())])
+    return pa.Table.from_batches(parts, schema=schema)
+
+
 def _commit_members(cursor: Any, duck: Any, staged: str, *, initial: bool) -> int:
     """Every staged member into the registry, keyed by ID number (a re-import updates)."""
     household = Household._meta.db_table
@@ -1076,15 +1092,7 @@ def _commit_members(cursor: Any, duck: Any, staged: str, *, initial: bool) -> in
     if initial:
         # A first load: every household is new, so DuckDB can give each member its household's
         # id itself, and the rows go straight into the unindexed table (no upsert to decide).
-        cursor.execute(f"SELECT number, id FROM {household}")
-        pairs = cursor.fetchall()
-        households = pa.table(
-            {
-                "number": pa.array([number for number, _ in pairs], pa.string()),
-                "id": pa.array([pk for _, pk in pairs], pa.int64()),
-            }
-        )
-        duck.register("_household_ids", households)
+        duck.register("_household_ids", _household_ids(cursor))
         with staging.indexes_rebuilt(cursor, member):
             loaded = staging.load_query(
                 cursor,
