@@ -13,7 +13,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -662,15 +662,37 @@ def _check_chunks(
     return rows, errors
 
 
+class _Here(Executor):
+    """The worker of a one-core machine: runs each call at once, in this process."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+@contextmanager
+def _crypto_worker() -> Iterator[Executor]:
+    """A second process for the cryptography of an import (a third of the check's work, most of
+    the household phones' in the commit) on a machine with more than one core. Forked at once,
+    before DuckDB or the CSV reader start threads: it needs nothing but the keys, derived here
+    first, and the interpreter. Calls run in the order they are submitted."""
+    if (os.cpu_count() or 1) < 2:
+        yield _Here()
+        return
+    crypto.keys()
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+        pool.submit(int).result()
+        yield pool
+
+
 @contextmanager
 def _sealer() -> Iterator[Callable[[columnar.Checked, Callable[[pa.Table], None]], None]]:
-    """Hashes and encrypts each chunk's ID numbers — in a second process on a machine with
-    more than one core, while this one checks the next chunk (a third of the check's work
-    is the cryptography) — and hands the sealed rows to `write` in order."""
-    if (os.cpu_count() or 1) < 2:
-        yield lambda checked, write: write(checked.seal(columnar.protect(checked.ids)))
-        return
-    crypto.keys()  # derived once, here, and inherited by the worker
+    """Hashes and encrypts each chunk's ID numbers in the crypto worker while this process
+    checks the next chunk, and hands the sealed rows to `write` in order."""
     pending: list[tuple[columnar.Checked, Callable[[pa.Table], None], Any]] = []
 
     def flush(keep: int) -> None:
@@ -678,13 +700,10 @@ def _sealer() -> Iterator[Callable[[columnar.Checked, Callable[[pa.Table], None]
             checked, write, future = pending.pop(0)
             write(checked.seal(future.result()))
 
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-        # Fork now, before this check starts the CSV reader's threads: the worker needs nothing
-        # but the keys and the interpreter.
-        pool.submit(columnar.protect, []).result()
+    with _crypto_worker() as worker:
 
         def seal(checked: columnar.Checked, write: Callable[[pa.Table], None]) -> None:
-            pending.append((checked, write, pool.submit(columnar.protect, checked.ids)))
+            pending.append((checked, write, worker.submit(columnar.protect, checked.ids)))
             flush(1)
 
         yield seal
@@ -828,8 +847,13 @@ def commit_batch(batch: ImportBatch, *, actor: Any) -> ImportBatch:
         raise UserError("该批次的检查结果已不在：请重新检查后再提交")
     batch_update(batch, state=ImportBatch.State.COMMITTING, progress=0, message="正在写入")
     try:
-        with transaction.atomic(), staging.duck() as duck, staging.bulk_session():
-            counts = _commit_sql(batch, actor, duck)
+        with (
+            _crypto_worker() as worker,
+            transaction.atomic(),
+            staging.duck() as duck,
+            staging.bulk_session(),
+        ):
+            counts = _commit_sql(batch, actor, duck, worker)
             audit_record(
                 actor=actor,
                 action=AuditEvent.Action.LOAD,
@@ -966,24 +990,36 @@ MEMBER_UPDATE = (
 )
 
 
-def _households(duck: Any, batch: ImportBatch) -> Iterator[pa.RecordBatch]:
-    """The batch's households, a part at a time, their phone numbers encrypted."""
+def _households(duck: Any, batch: ImportBatch, worker: Executor) -> Iterator[pa.RecordBatch]:
+    """The batch's households, a part at a time, their phone numbers encrypted by the crypto
+    worker while DuckDB groups the next part and the database writes the one before."""
+    pending: tuple[list[pa.Array], Future[Any]] | None = None
     for staged in staging.parts(duck, batch, "household_number"):
         for part in duck.sql(HOUSEHOLD_SQL.format(staged=staged)).to_arrow_reader(
             staging.PART_ROWS
         ):
             *kept, helpers, phones = part.columns
-            yield pa.RecordBatch.from_arrays(
-                [
-                    *kept,
-                    pa.array(crypto.encrypt_many(helpers.to_pylist()), pa.string()),
-                    pa.array(crypto.encrypt_many(phones.to_pylist()), pa.string()),
-                ],
-                names=[name for name, _ in HOUSEHOLD_COLUMNS],
-            )
+            sealing = worker.submit(_encrypted, helpers.to_pylist(), phones.to_pylist())
+            if pending is not None:
+                yield _with_phones(*pending)
+            pending = (kept, sealing)
+    if pending is not None:
+        yield _with_phones(*pending)
 
 
-def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
+def _encrypted(*columns: list[str]) -> list[list[str]]:
+    return [crypto.encrypt_many(values) for values in columns]
+
+
+def _with_phones(kept: list[pa.Array], sealing: Future[Any]) -> pa.RecordBatch:
+    helpers, phones = sealing.result()
+    return pa.RecordBatch.from_arrays(
+        [*kept, pa.array(helpers, pa.string()), pa.array(phones, pa.string())],
+        names=[name for name, _ in HOUSEHOLD_COLUMNS],
+    )
+
+
+def _commit_sql(batch: ImportBatch, actor: Any, duck: Any, worker: Executor) -> dict[str, int]:
     household = Household._meta.db_table
     history = StatusChange._meta.db_table
     actor_id = getattr(actor, "pk", None)
@@ -1007,7 +1043,10 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any) -> dict[str, int]:
             + ")"
         )
         staging.load(
-            cursor, "_staged_household", [n for n, _ in HOUSEHOLD_COLUMNS], _households(duck, batch)
+            cursor,
+            "_staged_household",
+            [n for n, _ in HOUSEHOLD_COLUMNS],
+            _households(duck, batch, worker),
         )
         cursor.execute(
             f"INSERT INTO {history} (household_id, from_status, to_status, year, reason, at, "
