@@ -56,6 +56,7 @@ DAMAGE = [
     lambda v: "12-34",
     lambda v: "123.456",
     lambda v: "1000001",
+    lambda v: "991234199001011234",  # a valid check digit, no such province
 ]
 
 
@@ -131,6 +132,16 @@ def test_damaged_rows_agree_with_rowparser(
         row %= len(rows)
         rows[row][column] = DAMAGE[how](rows[row][column])
     _compare(rows)
+
+
+def test_an_id_of_no_province_is_refused_on_both_paths(template_rows: list[list[str]]) -> None:
+    """A number with a right check digit but no such province (99) is not taken by the fast
+    path; RowParser names the problem."""
+    rows = [list(r) for r in template_rows]
+    rows[1][TEMPLATE_COLUMNS.index("证件号码")] = "991234199001011234"
+    _compare(rows)
+    with pytest.raises(RowError, match="前 2 位 99 不是省级区划代码"):
+        _parser(rows).parse(rows[1])
 
 
 def test_csv_with_blank_lines_keeps_excel_row_numbers(

@@ -100,6 +100,7 @@ TEXT = {
 INCOME_SOURCES = ("wages", "business", "property_income", "transfers", "production_costs")
 _WEIGHT_VECTOR = np.array(idnumbers.WEIGHTS, dtype=np.int64)
 _CHECK_BYTES = np.frombuffer(idnumbers.CHECK_CHARS.encode(), dtype=np.uint8)
+_PROVINCES = np.isin(np.arange(100), [int(code) for code in idnumbers.PROVINCE_CODES])
 _MONTH_DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), dtype=np.int64)
 _ID_SHAPE = "^[0-9]{17}[0-9X]$"
 # Plain amounts only ("-0.5", "007" or "1e3" go to RowParser, whose Decimal reads them).
@@ -343,7 +344,8 @@ class ColumnChecker:
         raw = np.frombuffer(safe.buffers()[2], dtype=np.uint8)[first : first + 18 * n]
         chars = raw.reshape(n, 18)
         digits = chars[:, :17].astype(np.int64) - 48
-        check_ok = _CHECK_BYTES[(digits @ _WEIGHT_VECTOR) % 11] == chars[:, 17]
+        province = _PROVINCES[digits[:, 0] * 10 + digits[:, 1]]
+        check_ok = (_CHECK_BYTES[(digits @ _WEIGHT_VECTOR) % 11] == chars[:, 17]) & province
         year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
         month = digits[:, 10] * 10 + digits[:, 11]
         day = digits[:, 12] * 10 + digits[:, 13]

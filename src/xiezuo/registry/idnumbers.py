@@ -63,6 +63,20 @@ RESIDENT_LENGTH = 18
 DISABILITY_LENGTH = 20
 OLD_ID_LENGTH = 15  # first-generation IDs: two-digit year, no check digit
 EARLIEST_BIRTH_YEAR = 1900
+# The address code begins with the province-level code of where the number was first issued
+# (GB/T 2260). Only the province is checked on every number: counties and prefectures have been
+# merged and renamed since, and a person keeps the number issued under the old code for life
+# (遵义地区 5221 is 5203 遵义市 today), so a deeper check needs the codes' history — the caller's
+# `known_region`. Province codes have only been added (海南 46 in 1988, 重庆 50 in 1997), never
+# withdrawn; 71 台湾, 81 香港, 82 澳门 appear on residence permits, 83 on those of Taiwan residents.
+PROVINCE_CODES = frozenset(
+    str(code)
+    for code in (
+        *(11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37),
+        *(41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65),
+        *(71, 81, 82, 83),
+    )
+)
 # Excel holds numbers as doubles and shows at most 15 significant digits; everything after the
 # 15th digit of a number it has swallowed is gone and comes back as zeros.
 _EXCEL_SIGNIFICANT_DIGITS = 15
@@ -106,6 +120,9 @@ _MSG_DISABILITY_NOT_ALLOWED = (
     "20 位的残疾人证号码只在户档案注明持有残疾人证时才能使用，此处请填写 18 位身份证号码"
 )
 _MSG_UNKNOWN_REGION = "前 6 位 {code} 不是已知的县级区划代码"
+_MSG_UNKNOWN_PROVINCE = (
+    "前 2 位 {code} 不是省级区划代码（号码应以发证地所在省、自治区、直辖市的代码开头）"
+)
 _MSG_YEAR_TOO_EARLY = "出生年份早于 1900（号码中为 {year} 年）"
 _MSG_NO_SUCH_DATE = "出生日期 {ymd} 不存在"
 _MSG_FUTURE_DATE = "出生日期晚于今天（号码中为 {ymd}）"
@@ -269,6 +286,8 @@ def _resident_problem(
 ) -> str:
     """The message for the first problem of an 18-character ID of digits (and a final X), or ''."""
     region = text[:6]
+    if region[:2] not in PROVINCE_CODES:
+        return _MSG_UNKNOWN_PROVINCE.format(code=region[:2])
     if known_region is not None and not known_region(region):
         return _MSG_UNKNOWN_REGION.format(code=region)
 
@@ -340,7 +359,7 @@ def quick_resident(raw: object, today: datetime.date) -> tuple[str, datetime.dat
     if len(text) != RESIDENT_LENGTH or not text.isascii():
         return None
     first17 = text[:17]
-    if not first17.isdigit():
+    if not first17.isdigit() or text[:2] not in PROVINCE_CODES:
         return None
     total = sum(map(operator.mul, map(int, first17), WEIGHTS))
     if CHECK_CHARS[total % 11] != text[17]:
