@@ -203,6 +203,29 @@ def test_household_without_head(
     assert any(f"户 {number} 没有户主" in i for i in issues), issues
 
 
+def test_two_heads_and_mixed_household_attributes(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    """Both household checks, in one household and in another: each named on its own column,
+    at the household's first row."""
+    rows = copy.deepcopy(generated_rows)
+    numbers = list(dict.fromkeys(r["户编号"] for r in rows))
+    two_heads = next(n for n in numbers if sum(r["户编号"] == n for r in rows) > 1)
+    member = next(r for r in rows if r["户编号"] == two_heads and r["与户主关系"] != "户主")
+    member["与户主关系"] = "户主"
+    mixed = next(n for n in numbers if n != two_heads and sum(r["户编号"] == n for r in rows) > 1)
+    other = [r for r in rows if r["户编号"] == mixed][-1]
+    other["主要致贫原因"] = "缺技术" if other["主要致贫原因"] != "缺技术" else "因病"
+    batch = _import(write_csv(rows))
+    found = {(i.column, i.message) for i in ImportIssue.objects.filter(batch=batch)}
+    assert ("与户主关系", f"户 {two_heads} 有 2 个户主") in found, found
+    assert (
+        "户编号",
+        f"户 {mixed} 各成员行的村、脱贫属性、脱贫年度、贫困户属性或致贫原因不一致",
+    ) in found, found
+    assert batch.rows_with_errors == 2
+
+
 def test_wrong_file_type_truncated_and_password_protected(tmp_path: Path, db: None) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("hello", encoding="utf-8")
