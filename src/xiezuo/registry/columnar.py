@@ -126,13 +126,11 @@ SEALED = ("id_hash", "id_enc")
 @dataclass
 class Checked:
     columns: dict[str, pa.Array]  # the rows that passed: SCHEMA but for SEALED
-    ids: list[str]  # their ID numbers, for `protect`
+    ids: pa.Array  # their ID numbers, for `protect`
     doubtful: list[int]  # positions in the chunk for RowParser
 
-    def seal(self, protected: tuple[list[str], list[str]]) -> pa.Table:
-        hashes, encs = protected
-        self.columns["id_hash"] = pa.array(hashes, pa.string())
-        self.columns["id_enc"] = pa.array(encs, pa.string())
+    def seal(self, protected: tuple[pa.Array, pa.Array]) -> pa.Table:
+        self.columns["id_hash"], self.columns["id_enc"] = protected
         return pa.table([self.columns[f] for f in FIELDS], schema=SCHEMA)
 
 
@@ -269,7 +267,7 @@ class ColumnChecker:
             pc.utf8_slice_codeunits(good_ids, 14, 18),
             "",
         )
-        return Checked(columns, good_ids.to_pylist(), doubtful)
+        return Checked(columns, good_ids, doubtful)
 
     # -- kinds of column ---------------------------------------------------------------------
 
@@ -428,10 +426,15 @@ def _village_texts(joined: str) -> dict[str, str]:
     return out
 
 
-def protect(ids: list[str]) -> tuple[list[str], list[str]]:
+def protect(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
     """Keyed hashes and ciphertexts of ID numbers: a pure function, so that a worker process can
-    run it beside the check."""
-    return crypto.keyed_hashes(ids), crypto.encrypt_many(ids)
+    run it beside the check. Arrow arrays both ways: they cross between processes as a few
+    buffers, where lists of a million strings would be pickled one string at a time."""
+    values = ids.to_pylist()
+    return (
+        pa.array(crypto.keyed_hashes(values), pa.string()),
+        pa.array(crypto.encrypt_many(values), pa.string()),
+    )
 
 
 def text_column(values: Iterable[Any]) -> pa.Array:

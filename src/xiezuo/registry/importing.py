@@ -987,7 +987,7 @@ def _households(duck: Any, batch: ImportBatch, worker: Executor) -> Iterator[pa.
             staging.PART_ROWS
         ):
             *kept, helpers, phones = part.columns
-            sealing = worker.submit(_encrypted, helpers.to_pylist(), phones.to_pylist())
+            sealing = worker.submit(_encrypted, helpers, phones)
             if pending is not None:
                 yield _with_phones(*pending)
             pending = (kept, sealing)
@@ -995,15 +995,14 @@ def _households(duck: Any, batch: ImportBatch, worker: Executor) -> Iterator[pa.
         yield _with_phones(*pending)
 
 
-def _encrypted(*columns: list[str]) -> list[list[str]]:
-    return [crypto.encrypt_many(values) for values in columns]
+def _encrypted(*columns: pa.Array) -> list[pa.Array]:
+    """Each column's values encrypted (Arrow both ways, like `columnar.protect`)."""
+    return [pa.array(crypto.encrypt_many(c.to_pylist()), pa.string()) for c in columns]
 
 
 def _with_phones(kept: list[pa.Array], sealing: Future[Any]) -> pa.RecordBatch:
-    helpers, phones = sealing.result()
     return pa.RecordBatch.from_arrays(
-        [*kept, pa.array(helpers, pa.string()), pa.array(phones, pa.string())],
-        names=[name for name, _ in HOUSEHOLD_COLUMNS],
+        [*kept, *sealing.result()], names=[name for name, _ in HOUSEHOLD_COLUMNS]
     )
 
 
