@@ -61,16 +61,38 @@ def test_reimport_updates_and_never_duplicates(
 ) -> None:
     services.batch_commit(_import(write_csv(generated_rows)), actor=None)
     before = (Household.objects.count(), Member.objects.count())
+    ciphertexts = dict(Member.objects.values_list("id_hash", "id_enc"))
+    households = {h.number: h for h in Household.objects.all()}
     changed = copy.deepcopy(generated_rows)
     number = changed[0]["户编号"]
     for row in changed:
         if row["户编号"] == number:
             row["脱贫属性"], row["脱贫年度"] = "返贫", "2019"
     changed[0]["姓名"] = "改名测试"
+    moved = next(r["户编号"] for r in changed if r["户编号"] != number)
+    for row in changed:
+        if row["户编号"] == moved:
+            row["联系电话"] = "13900000000" if row["联系电话"] else ""
     batch = _import(write_csv(changed, name="again.csv"))
     assert batch.summary["updated_households"] == before[0]
-    services.batch_commit(batch, actor=None)
+    batch = services.batch_commit(batch, actor=None)
     assert (Household.objects.count(), Member.objects.count()) == before
+    # Only the renamed member is written again; no one's ID number is encrypted anew.
+    assert batch.summary["members"] == before[1] and batch.summary["members_written"] == 1
+    assert "其中 1 人为新增或有变化" in batch.message
+    assert dict(Member.objects.values_list("id_hash", "id_enc")) == ciphertexts
+    # Households: a new phone is encrypted anew; the households nothing changed in are left
+    # exactly as they were, ciphertexts and timestamps included.
+    after = {h.number: h for h in Household.objects.all()}
+    assert crypto.decrypt(after[moved].phone_enc) == "13900000000"
+    assert after[moved].phone_hash == crypto.keyed_hash("13900000000")
+    untouched = [n for n in households if n not in (number, moved)]
+    assert untouched
+    for n in untouched:
+        assert after[n].phone_enc == households[n].phone_enc
+        assert after[n].helper_phone_enc == households[n].helper_phone_enc
+        assert after[n].updated_at == households[n].updated_at
+    assert after[number].updated_at > households[number].updated_at
     household = Household.objects.get(number=number)
     assert household.status == "returned"
     assert household.status_changes.last().to_status == "returned"  # type: ignore[union-attr]

@@ -859,7 +859,12 @@ def commit_batch(batch: ImportBatch, *, actor: Any) -> ImportBatch:
         state=ImportBatch.State.COMMITTED,
         progress=100,
         summary=counts,
-        message=f"已写入 {counts['members']} 人、{counts['households']} 户",
+        message=f"已写入 {counts['members']} 人、{counts['households']} 户"
+        + (
+            f"（其中 {counts['members_written']} 人为新增或有变化）"
+            if counts["members_written"] != counts["members"]
+            else ""
+        ),
     )
 
 
@@ -890,6 +895,8 @@ HOUSEHOLD_COLUMNS = [
     *((source, "decimal(12, 2)") for source in INCOME_SOURCES),
     ("helper_phone_enc", "text"),
     ("phone_enc", "text"),
+    ("helper_phone_hash", "varchar(32)"),
+    ("phone_hash", "varchar(32)"),
 ]
 HOUSEHOLD_SQL = (
     "SELECT household_number, MIN(village_id), MIN(natural_village), MIN(household_type), "
@@ -919,30 +926,59 @@ HOUSEHOLD_INSERT = (
     "INSERT INTO {household} (number, village_id, natural_village, identified_year, "
     "household_type, main_cause, secondary_causes, status, exit_year, size, "
     "per_capita_income, food_clothing_secure, education_secure, medical_secure, "
-    "housing_secure, water_secure, dangerous_house, water_difficulty, phone_enc, "
-    "helper_name, helper_unit, helper_phone_enc, created_at, updated_at) "
+    "housing_secure, water_secure, dangerous_house, water_difficulty, phone_enc, phone_hash, "
+    "helper_name, helper_unit, helper_phone_enc, helper_phone_hash, created_at, updated_at) "
     "SELECT number, village_id, natural_village, identified_year, household_type, "
     "main_cause, {causes}, status, exit_year, size, income, food = 1, "
     "education = 1, medical = 1, dangerous = 0, water = 1, dangerous = 1, "
-    "water_difficulty = 1, phone_enc, helper_name, helper_unit, helper_phone_enc, %s, %s "
+    "water_difficulty = 1, phone_enc, phone_hash, helper_name, helper_unit, helper_phone_enc, "
+    "helper_phone_hash, %s, %s "
     "FROM _staged_household WHERE true"
 )
-HOUSEHOLD_UPDATE = (
-    " ON CONFLICT (number) DO UPDATE SET village_id = excluded.village_id, "
-    "natural_village = excluded.natural_village, "
-    "identified_year = COALESCE(excluded.identified_year, {household}.identified_year), "
-    "household_type = excluded.household_type, "
-    "main_cause = excluded.main_cause, secondary_causes = excluded.secondary_causes, "
-    "status = excluded.status, exit_year = excluded.exit_year, size = excluded.size, "
-    "per_capita_income = excluded.per_capita_income, "
-    "food_clothing_secure = excluded.food_clothing_secure, "
-    "education_secure = excluded.education_secure, "
-    "medical_secure = excluded.medical_secure, housing_secure = excluded.housing_secure, "
-    "water_secure = excluded.water_secure, dangerous_house = excluded.dangerous_house, "
-    "water_difficulty = excluded.water_difficulty, phone_enc = excluded.phone_enc, "
-    "helper_name = excluded.helper_name, helper_unit = excluded.helper_unit, "
-    "helper_phone_enc = excluded.helper_phone_enc, updated_at = excluded.updated_at"
-)
+# What a re-import may change of a household found by its number; the phones are compared by
+# their keyed hashes, and a number that is the same keeps its ciphertext.
+HOUSEHOLD_UPDATED = [
+    "village_id",
+    "natural_village",
+    "household_type",
+    "main_cause",
+    "secondary_causes",
+    "status",
+    "exit_year",
+    "size",
+    "per_capita_income",
+    "food_clothing_secure",
+    "education_secure",
+    "medical_secure",
+    "housing_secure",
+    "water_secure",
+    "dangerous_house",
+    "water_difficulty",
+    "helper_name",
+    "helper_unit",
+    "phone_hash",
+    "helper_phone_hash",
+]
+
+
+def _household_upsert(household: str) -> str:
+    kept = "CASE WHEN {t}.{hash} = excluded.{hash} THEN {t}.{enc} ELSE excluded.{enc} END"
+    return _upsert_changed(
+        household,
+        "number",
+        HOUSEHOLD_UPDATED,
+        derived={
+            # A file without the year keeps the one the registry has.
+            "identified_year": f"COALESCE(excluded.identified_year, {household}.identified_year)",
+            "phone_enc": kept.format(t=household, hash="phone_hash", enc="phone_enc"),
+            "helper_phone_enc": kept.format(
+                t=household, hash="helper_phone_hash", enc="helper_phone_enc"
+            ),
+        },
+        touched={"updated_at": "excluded.updated_at"},
+    )
+
+
 MEMBER_COLUMNS = [
     "household_number",
     "person_number",
@@ -964,18 +1000,31 @@ MEMBER_COLUMNS = [
     "medical_insurance",
 ]
 MEMBER_TYPES = {"migrant_months": "integer", "birth_date": "date", "medical_insurance": "boolean"}
-MEMBER_UPDATE = (
-    "household_id = excluded.household_id, "
-    "person_number = excluded.person_number, name = excluded.name, "
-    "id_kind = excluded.id_kind, id_enc = excluded.id_enc, "
-    "id_masked = excluded.id_masked, sex = excluded.sex, "
-    "birth_date = excluded.birth_date, relation = excluded.relation, "
-    "ethnicity = excluded.ethnicity, education = excluded.education, "
-    "school_status = excluded.school_status, health = excluded.health, "
-    "labour_skill = excluded.labour_skill, migrant_status = excluded.migrant_status, "
-    "migrant_months = excluded.migrant_months, "
-    "medical_insurance = excluded.medical_insurance"
-)
+# What a re-import may change of a member found by ID number. Not id_enc and id_masked: the same
+# hash is the same number (its ciphertext differs each time only by its random nonce). A row
+# whose values are all the same is left alone — no new row version, no index entries — so
+# re-importing an unchanged export costs a lookup per member.
+MEMBER_UPDATED = [c for c in MEMBER_COLUMNS[1:] if c not in ("id_hash", "id_enc", "id_masked")]
+
+
+def _upsert_changed(
+    table: str,
+    key: str,
+    columns: list[str],
+    *,
+    derived: dict[str, str] | None = None,
+    touched: dict[str, str] | None = None,
+) -> str:
+    """ON CONFLICT clause that updates the existing row only where something differs: `columns`
+    from the new row, `derived` columns from their expressions (compared too), and `touched`
+    ones (set, never compared, like a timestamp)."""
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    new = {c: f"excluded.{c}" for c in columns} | (derived or {})
+    sets = [f"{c} = {value}" for c, value in (new | (touched or {})).items()]
+    changed = [f"{table}.{c} {differs} {value}" for c, value in new.items()]
+    return (
+        f" ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(sets) + " WHERE " + " OR ".join(changed)
+    )
 
 
 def _households(duck: Any, batch: ImportBatch, worker: Executor) -> Iterator[pa.RecordBatch]:
@@ -996,8 +1045,13 @@ def _households(duck: Any, batch: ImportBatch, worker: Executor) -> Iterator[pa.
 
 
 def _encrypted(*columns: pa.Array) -> list[pa.Array]:
-    """Each column's values encrypted (Arrow both ways, like `columnar.protect`)."""
-    return [pa.array(crypto.encrypt_many(c.to_pylist()), pa.string()) for c in columns]
+    """Each column's values encrypted, then each one's keyed hashes (Arrow both ways, like
+    `columnar.protect`)."""
+    values = [c.to_pylist() for c in columns]
+    return [
+        *(pa.array(crypto.encrypt_many(v), pa.string()) for v in values),
+        *(pa.array(crypto.keyed_hashes(v), pa.string()) for v in values),
+    ]
 
 
 def _with_phones(kept: list[pa.Array], sealing: Future[Any]) -> pa.RecordBatch:
@@ -1052,7 +1106,7 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any, worker: Executor) -> 
         with staging.indexes_rebuilt(cursor, household) if initial else nullcontext():
             cursor.execute(
                 HOUSEHOLD_INSERT.format(household=household, causes=causes)
-                + ("" if initial else HOUSEHOLD_UPDATE.format(household=household)),
+                + ("" if initial else _household_upsert(household)),
                 [now, now],
             )
         cursor.execute("SELECT COUNT(*) FROM _staged_household")
@@ -1067,8 +1121,9 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any, worker: Executor) -> 
                 + (
                     ""
                     if initial
-                    else " ON CONFLICT (household_id, year) DO UPDATE SET "
-                    + ", ".join(f"{f} = excluded.{f}" for f in (*INCOME_SOURCES, "persons"))
+                    else _upsert_changed(
+                        incomes, "household_id, year", [*INCOME_SOURCES, "persons"]
+                    )
                 )
             )
         with staging.indexes_rebuilt(cursor, history) if initial else nullcontext():
@@ -1080,7 +1135,8 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any, worker: Executor) -> 
                 [reason, now, actor_id],
             )
         cursor.execute("DROP TABLE _staged_household")
-        members = _commit_members(cursor, duck, staged, initial=initial)
+        written = _commit_members(cursor, duck, staged, initial=initial)
+        ((members,),) = duck.execute(f"SELECT COUNT(*) FROM {staged}").fetchall()
         # Fresh planner statistics after a bulk change, so the pages keep their index plans.
         cursor.execute(f"ANALYZE {household}")
         cursor.execute(f"ANALYZE {Member._meta.db_table}")
@@ -1089,7 +1145,9 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any, worker: Executor) -> 
         "new_households": households - updated,
         "updated_households": updated,
         "status_changes": max(int(changed), 0),
-        "members": members,
+        "members": int(members),
+        # Members added, or found by ID number with something changed (the rest are as they were).
+        "members_written": written,
     }
 
 
@@ -1149,7 +1207,7 @@ def _commit_members(cursor: Any, duck: Any, staged: str, *, initial: bool) -> in
         f"INSERT INTO {member} (household_id, {names}, pension_insurance) "
         f"SELECT h.id, {', '.join('s.' + c for c in MEMBER_COLUMNS[1:])}, false "
         f"FROM _staged_member s JOIN {household} h ON h.number = s.household_number "
-        f"WHERE true ON CONFLICT (id_hash) DO UPDATE SET {MEMBER_UPDATE}"
+        "WHERE true" + _upsert_changed(member, "id_hash", ["household_id", *MEMBER_UPDATED])
     )
     members = cursor.rowcount
     cursor.execute("DROP TABLE _staged_member")

@@ -92,9 +92,16 @@ class Household(models.Model):
     dangerous_house = models.BooleanField(_("dangerous house"), default=False)
     water_difficulty = models.BooleanField(_("drinking water difficulty"), default=False)
     phone_enc = models.TextField(_("phone (encrypted)"), blank=True)
+    # Keyed hashes of the phone numbers (crypto.keyed_hash, '' for none): a re-import compares
+    # them to leave unchanged numbers, and their rows, as they are — each ciphertext differs
+    # from the last by its random nonce, so ciphertexts cannot be compared.
+    phone_hash = models.CharField(_("phone (keyed hash)"), max_length=32, blank=True, default="")
     helper_name = models.CharField(_("responsible helper"), max_length=50, blank=True)
     helper_unit = models.CharField(_("helper's unit"), max_length=100, blank=True)
     helper_phone_enc = models.TextField(_("helper's phone (encrypted)"), blank=True)
+    helper_phone_hash = models.CharField(
+        _("helper's phone (keyed hash)"), max_length=32, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
