@@ -15,8 +15,9 @@ every administrative division, the 832 poverty counties and the poverty lines:
 * with the members loaded, the household list (plain, filtered, page 500, and as a county user)
   and the statistics page through django.test.Client: warmed once, then timed 7 times each
   (median and max milliseconds, status code, queries of the warm-up request and its slowest);
-* the same file imported once more into the loaded registry (every household and member an
-  update, through the upsert path with every index in place), seconds and rows per second;
+* the same file imported once more into the loaded registry (every household and member found
+  by its key and compared, none changed, through the upsert path with every index in place),
+  seconds and rows per second;
 * memory flat in the file's size: the same import of a file with a quarter of the people, on a
   fresh SQLite database in its own process, with both peak RSS figures side by side.
 
@@ -151,7 +152,7 @@ class Imported:
     county_households: int = 0
     pages: list[PageTiming] = field(default_factory=list)
     # The same file imported again into the loaded registry: every household and member is
-    # updated in place (the upsert path, with every index live), none added.
+    # found by its key and compared (the upsert path, with every index live), none added.
     reimport_check_seconds: float | None = None
     reimport_commit_seconds: float | None = None
     reimport_summary: dict[str, int] = field(default_factory=dict)
@@ -628,7 +629,10 @@ def print_tables(
         )
 
     print()
-    print("re-import of the same file into the loaded registry (every row an update; no floor)")
+    print(
+        "re-import of the same file into the loaded registry "
+        "(every row found by its key and compared, none changed; no floor)"
+    )
     header = (
         f"{'database':<11} {'rows':>9} {'check s':>8} {'commit s':>8} {'rows/s':>8} "
         f"{'updated households':>18} {'new':>5}"
