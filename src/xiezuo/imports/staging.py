@@ -24,12 +24,14 @@ from django.db import connection
 from xiezuo.imports.models import ImportBatch
 
 CHECKED = "checked.parquet"
-# DuckDB's share of the machine during an import: the web server and the database keep theirs.
-# Every grouping of a large batch runs a partition of at most GROUP_ROWS at a time (below), so
-# two threads fit in 128 MB (a whole 1,000,000-row household aggregate did not, even in one);
-# the second thread halves the household aggregate (1.4 → 0.8 s per 1,000,000 rows, measured).
-# The peak memory of an import stays nearly the same for any file size (583 MB at 250,000
-# rows, 710 MB at 1,000,000: the difference is this limit and SQLite's page cache filling).
+# DuckDB's share of the machine during an import. Its steps are short (about a second each per
+# 1,000,000 rows), so two threads, even on a two-core machine, slow the web server little and
+# briefly; the memory limit is what keeps the rest of the machine safe. Every grouping of a
+# large batch runs a partition of at most GROUP_ROWS at a time (below), so two threads fit in
+# 128 MB (a whole 1,000,000-row household aggregate did not, even in one); the second thread
+# halves the household aggregate (1.4 → 0.8 s per 1,000,000 rows, measured). An import's peak
+# memory stays nearly the same for any file size (607 MB at 250,000 rows, 725 MB at 1,000,000:
+# the difference is this limit and SQLite's page cache filling up).
 DUCK_MEMORY = "128MB"
 DUCK_THREADS = 2
 PART_ROWS = 65536
