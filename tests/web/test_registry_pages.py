@@ -125,6 +125,40 @@ def test_upload_check_preview_commit_in_the_browser_flow(
     assert Member.objects.count() == len(generated_rows)
 
 
+def test_a_commit_waits_for_the_worker_with_the_page_polling_and_is_asked_once(
+    lines: None,
+    generated_rows: list[dict[str, str]],
+    write_csv: Callable[..., Path],
+    county_user: Any,
+    settings: Any,
+) -> None:
+    """With a real background worker the commit happens later: until then the batch says it is
+    waiting, the page keeps polling and offers no second commit, and a second click (or API
+    call) queues nothing more."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client = _client(county_user)
+    path = write_csv(generated_rows)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=county_user)
+    imports.batch_parse(batch, user=county_user)
+    client.post(f"/imports/{batch.pk}/commit/")
+    client.post(f"/imports/{batch.pk}/commit/")
+    batch.refresh_from_db()
+    assert batch.state == "queued" and batch.message == "已排队，等待写入"
+    assert DBTaskResult.objects.filter(task_path__endswith="commit_batch_task").count() == 1
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "等待写入" in page and 'hx-trigger="every 1s"' in page
+    assert 'data-testid="commit"' not in page
+    response = client.post(f"/api/imports/{batch.pk}/commit")
+    assert response.status_code == 400 and "尚未提交" in response.json()["detail"]
+    # The worker's turn: the queued batch is written.
+    imports.batch_commit(batch, actor=county_user)
+    batch.refresh_from_db()
+    assert batch.state == "committed"
+    assert Member.objects.count() == len(generated_rows)
+
+
 def test_upload_with_errors_shows_them_and_cannot_commit(
     lines: None,
     generated_rows: list[dict[str, str]],

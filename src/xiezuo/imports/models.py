@@ -17,6 +17,9 @@ class ImportBatch(models.Model):
         UPLOADED = "uploaded", _("uploaded")
         PARSING = "parsing", _("checking")
         PARSED = "parsed", _("checked")
+        # Commit asked for, waiting for the background worker: the page polls from here on,
+        # and a second click finds nothing left to ask for.
+        QUEUED = "queued", _("waiting to write")
         COMMITTING = "committing", _("committing")
         COMMITTED = "committed", _("committed")
         FAILED = "failed", _("failed")

@@ -106,3 +106,14 @@ def batch_parse(batch: ImportBatch, *, user: Any, progress: Progress | None = No
 
 def batch_commit(batch: ImportBatch, *, actor: Any) -> ImportBatch:
     return importer(batch.kind).commit(batch, actor=actor)
+
+
+def batch_queue_commit(batch: ImportBatch) -> bool:
+    """A checked batch without problems waits for its commit in the background: True once, for
+    the request that moved it; False when it was not (or no longer) waiting to be committed —
+    a second click or a second client adds no second commit."""
+    moved = ImportBatch.objects.filter(
+        pk=batch.pk, state=ImportBatch.State.PARSED, rows_with_errors=0
+    ).update(state=ImportBatch.State.QUEUED, message="已排队，等待写入")
+    batch.refresh_from_db()
+    return bool(moved)

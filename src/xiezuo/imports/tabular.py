@@ -168,7 +168,7 @@ def parse(
 
 
 def commit(spec: TableKind, batch: ImportBatch, *, actor: Any) -> ImportBatch:
-    if batch.state != ImportBatch.State.PARSED:
+    if batch.state not in (ImportBatch.State.PARSED, ImportBatch.State.QUEUED):
         raise UserError(f"该批次状态为“{batch.get_state_display()}”，只有检查完成的批次可以提交")
     if batch.rows_with_errors:
         raise UserError(f"该批次有 {batch.rows_with_errors} 处问题：请修改文件后重新上传")

@@ -82,6 +82,7 @@ def import_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
             in (
                 ImportBatch.State.UPLOADED,
                 ImportBatch.State.PARSING,
+                ImportBatch.State.QUEUED,
                 ImportBatch.State.COMMITTING,
             ),
         },
@@ -94,11 +95,11 @@ def import_commit(request: HttpRequest, batch_id: str) -> HttpResponse:
     batch = _batch(request, batch_id)
     if batch.created_by_id != request.user.pk or not may_import(request.user):
         return HttpResponseForbidden("只有上传者可以提交该批次")
-    if batch.state != ImportBatch.State.PARSED or batch.rows_with_errors:
+    if batch.state == ImportBatch.State.QUEUED:
+        return redirect("web:import_detail", batch_id=batch.pk)  # asked already: it is coming
+    if not services.batch_queue_commit(batch):
         messages.error(request, "该批次不能提交：请先修改文件中的问题后重新上传")
         return redirect("web:import_detail", batch_id=batch.pk)
-    # The state is already "checked" (tested above); only the message tells the user it waits.
-    ImportBatch.objects.filter(pk=batch.pk).update(message="已排队写入")
     commit_batch_task.enqueue(str(batch.pk), request.user.pk)
     return redirect("web:import_detail", batch_id=batch.pk)
 
