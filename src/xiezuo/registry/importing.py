@@ -859,11 +859,12 @@ def commit_batch(batch: ImportBatch, *, actor: Any) -> ImportBatch:
         state=ImportBatch.State.COMMITTED,
         progress=100,
         summary=counts,
-        message=f"已写入 {counts['members']} 人、{counts['households']} 户"
-        + (
-            f"（其中 {counts['members_written']} 人为新增或有变化）"
-            if counts["members_written"] != counts["members"]
-            else ""
+        message=(
+            f"已写入 {counts['members']} 人、{counts['households']} 户"
+            if counts["members_written"] == counts["members"]
+            else f"共 {counts['members']} 人、{counts['households']} 户：写入新增或有变化的 "
+            f"{counts['members_written']} 人，其余 "
+            f"{counts['members'] - counts['members_written']} 人与登记库相同"
         ),
     )
 
