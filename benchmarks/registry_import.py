@@ -536,6 +536,14 @@ def run_postgres(
             )
 
 
+def heading(title: str, header: str) -> None:
+    """A table's title, column names and rule, after a blank line."""
+    print()
+    print(title)
+    print(header)
+    print("-" * len(header))
+
+
 def verdict(ok: bool) -> str:
     return "meets" if ok else "MISSES"
 
@@ -543,14 +551,13 @@ def verdict(ok: bool) -> str:
 def print_tables(
     *, divisions: Path, prepared: list[Prepared], imports: list[Imported], quarter: Imported | None
 ) -> None:
-    print()
-    print(f"divisions: {divisions}")
-    header = (
-        f"{'database':<11} {'divisions load s':>16} {'regions':>8} {'poverty counties':>16} "
-        f"{'lines':>5}"
+    heading(
+        f"divisions: {divisions}",
+        (
+            f"{'database':<11} {'divisions load s':>16} {'regions':>8} {'poverty counties':>16} "
+            f"{'lines':>5}"
+        ),
     )
-    print(header)
-    print("-" * len(header))
     for prep in prepared:
         print(
             f"{prep.database:<11} {prep.divisions_seconds:>16.1f} {prep.regions:>8,} "
@@ -564,15 +571,14 @@ def print_tables(
                 f"written in {f.seconds:.1f} s"
             )
 
-    print()
-    print("import (upload + check + commit, as users run it)")
-    header = (
-        f"{'database':<11} {'rows':>9} {'upload s':>8} {'check s':>8} {'commit s':>8} "
-        f"{'total s':>8} {'rows/s':>8} {'errors':>6} {'peak RSS MB':>11}  "
-        f"floor (≥ {FLOOR_ROWS_PER_SECOND:,} rows/s)"
+    heading(
+        "import (upload + check + commit, as users run it)",
+        (
+            f"{'database':<11} {'rows':>9} {'upload s':>8} {'check s':>8} {'commit s':>8} "
+            f"{'total s':>8} {'rows/s':>8} {'errors':>6} {'peak RSS MB':>11}  "
+            f"floor (≥ {FLOOR_ROWS_PER_SECOND:,} rows/s)"
+        ),
     )
-    print(header)
-    print("-" * len(header))
     for r in imports:
         print(
             f"{r.database:<11} {r.rows_read:>9,} {r.upload_seconds:>8.1f} {r.check_seconds:>8.1f} "
@@ -591,11 +597,10 @@ def print_tables(
 
     full_sqlite = next((r for r in imports if r.database == "SQLite"), None)
     if quarter is not None and full_sqlite is not None:
-        print()
-        print("memory against the file's size (SQLite, each import in a fresh process)")
-        header = f"{'file':<9} {'rows':>9} {'file MB':>8} {'total s':>8} {'peak RSS MB':>11}"
-        print(header)
-        print("-" * len(header))
+        heading(
+            "memory against the file's size (SQLite, each import in a fresh process)",
+            f"{'file':<9} {'rows':>9} {'file MB':>8} {'total s':>8} {'peak RSS MB':>11}",
+        )
         for name, r in (("quarter", quarter), ("full", full_sqlite)):
             print(
                 f"{name:<9} {r.rows_read:>9,} {r.file_bytes / 1e6:>8.1f} {r.total_seconds:>8.1f} "
@@ -610,14 +615,13 @@ def print_tables(
                 f"({full_sqlite.peak_rss_mb - quarter.peak_rss_mb:+.0f} MB)"
             )
 
-    print()
-    print("raw bulk load of the same file without validation (all columns as text)")
-    header = (
-        f"{'database':<11} {'method':<26} {'rows':>9} {'raw s':>7} {'import s':>8} "
-        f"{'import / raw':>12}"
+    heading(
+        "raw bulk load of the same file without validation (all columns as text)",
+        (
+            f"{'database':<11} {'method':<26} {'rows':>9} {'raw s':>7} {'import s':>8} "
+            f"{'import / raw':>12}"
+        ),
     )
-    print(header)
-    print("-" * len(header))
     for r in imports:
         if r.raw_seconds is None:
             continue
@@ -628,17 +632,12 @@ def print_tables(
             f"{r.total_seconds:>8.1f} {ratio:>12}"
         )
 
-    print()
-    print(
+    heading(
         "re-import of the same file into the loaded registry "
-        "(every row found by its key and compared, none changed; no floor)"
-    )
-    header = (
+        "(every row found by its key and compared, none changed; no floor)",
         f"{'database':<11} {'rows':>9} {'check s':>8} {'commit s':>8} {'rows/s':>8} "
-        f"{'updated households':>18} {'new':>5}"
+        f"{'updated households':>18} {'new':>5}",
     )
-    print(header)
-    print("-" * len(header))
     for r in imports:
         if r.reimport_check_seconds is None:
             continue
@@ -651,14 +650,13 @@ def print_tables(
         if r.reimport_error:
             print(f"  {r.database}: {r.reimport_error}")
 
-    print()
-    print(f"pages with the members loaded (warmed once, then {PAGE_RUNS} requests each)")
-    header = (
-        f"{'database':<11} {'page':<22} {'status':>6} {'median ms':>9} {'max ms':>7} "
-        f"{'queries':>7} {'slowest q ms':>12}  floor (< {FLOOR_PAGE_MS:.0f} ms)"
+    heading(
+        f"pages with the members loaded (warmed once, then {PAGE_RUNS} requests each)",
+        (
+            f"{'database':<11} {'page':<22} {'status':>6} {'median ms':>9} {'max ms':>7} "
+            f"{'queries':>7} {'slowest q ms':>12}  floor (< {FLOOR_PAGE_MS:.0f} ms)"
+        ),
     )
-    print(header)
-    print("-" * len(header))
     for r in imports:
         for p in r.pages:
             print(
