@@ -99,6 +99,24 @@ def test_reimport_updates_and_never_duplicates(
     assert Member.objects.filter(name="改名测试").count() == 1
 
 
+def test_reimport_clears_a_phone_stored_before_phone_hashes(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    """A household stored before the hash columns has '' for its phone hash: a file that now
+    has no phone for it clears the phone rather than keeping the old one."""
+    services.batch_commit(_import(write_csv(generated_rows)), actor=None)
+    household = Household.objects.exclude(phone_enc="").first()
+    assert household is not None
+    Household.objects.filter(pk=household.pk).update(phone_hash="")  # as migration 0008 left it
+    rows = copy.deepcopy(generated_rows)
+    for row in rows:
+        if row["户编号"] == household.number:
+            row["联系电话"] = ""
+    services.batch_commit(_import(write_csv(rows, name="again.csv")), actor=None)
+    household.refresh_from_db()
+    assert household.phone_enc == "" and household.phone_hash == ""
+
+
 def test_gbk_csv_is_read(
     generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
 ) -> None:

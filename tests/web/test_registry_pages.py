@@ -159,6 +159,28 @@ def test_a_commit_waits_for_the_worker_with_the_page_polling_and_is_asked_once(
     assert Member.objects.count() == len(generated_rows)
 
 
+def test_a_queued_commit_the_worker_refuses_goes_back_to_checked(
+    lines: None,
+    generated_rows: list[dict[str, str]],
+    write_csv: Callable[..., Path],
+    county_user: Any,
+) -> None:
+    """A batch whose check result is gone by the time the worker takes it is not left waiting
+    (the page would poll for ever): it is checked again, with the reason."""
+    from xiezuo.imports import staging
+    from xiezuo.imports.tasks import commit_batch_task
+
+    path = write_csv(generated_rows)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=county_user)
+    imports.batch_parse(batch, user=county_user)
+    assert imports.batch_queue_commit(batch) and not imports.batch_queue_commit(batch)
+    staging.checked_path(batch).unlink()
+    commit_batch_task.enqueue(str(batch.pk), county_user.pk)
+    batch.refresh_from_db()
+    assert batch.state == "parsed" and "检查结果已不在" in batch.message
+    assert not Household.objects.exists()
+
+
 def test_upload_with_errors_shows_them_and_cannot_commit(
     lines: None,
     generated_rows: list[dict[str, str]],

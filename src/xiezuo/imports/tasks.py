@@ -42,4 +42,9 @@ def commit_batch_task(batch_id: str, user_id: int | None) -> None:
     try:
         services.batch_commit(batch, actor=user)
     except UserError as exc:
+        # Refused before writing (its check result gone, say): a batch still waiting goes back
+        # to checked, so the page stops polling and shows why.
+        ImportBatch.objects.filter(pk=batch_id, state=ImportBatch.State.QUEUED).update(
+            state=ImportBatch.State.PARSED
+        )
         ImportBatch.objects.filter(pk=batch_id).update(message=str(exc))

@@ -963,7 +963,12 @@ HOUSEHOLD_UPDATED = [
 
 
 def _household_upsert(household: str) -> str:
-    kept = "CASE WHEN {t}.{hash} = excluded.{hash} THEN {t}.{enc} ELSE excluded.{enc} END"
+    # The stored ciphertext stays when the hashes agree — unless the file has no number and the
+    # registry does (a row from before the hash columns has '' for its hash whatever it holds).
+    kept = (
+        "CASE WHEN {t}.{hash} = excluded.{hash} AND (excluded.{hash} <> '' OR {t}.{enc} = '') "
+        "THEN {t}.{enc} ELSE excluded.{enc} END"
+    )
     return _upsert_changed(
         household,
         "number",
