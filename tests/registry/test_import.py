@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from tests.conftest import YANHE
 from xiezuo.core import crypto
-from xiezuo.imports import services
+from xiezuo.imports import services, staging
 from xiezuo.imports.models import ImportBatch, ImportIssue
 from xiezuo.registry.importing import TEMPLATE_COLUMNS
 from xiezuo.registry.models import Household, Member, StatusChange
@@ -79,7 +79,8 @@ def test_reimport_updates_and_never_duplicates(
     assert (Household.objects.count(), Member.objects.count()) == before
     # Only the renamed member is written again; no one's ID number is encrypted anew.
     assert batch.summary["members"] == before[1] and batch.summary["members_written"] == 1
-    assert batch.message.endswith(f"写入新增或有变化的 1 人，其余 {before[1] - 1} 人与登记库相同")
+    assert batch.summary["households_written"] == 2  # the returned one, the new phone
+    assert batch.message.endswith("写入新增或有变化的 2 户、1 人，其余与登记库相同")
     assert dict(Member.objects.values_list("id_hash", "id_enc")) == ciphertexts
     # Households: a new phone is encrypted anew; the households nothing changed in are left
     # exactly as they were, ciphertexts and timestamps included.
@@ -115,6 +116,56 @@ def test_reimport_clears_a_phone_stored_before_phone_hashes(
     services.batch_commit(_import(write_csv(rows, name="again.csv")), actor=None)
     household.refresh_from_db()
     assert household.phone_enc == "" and household.phone_hash == ""
+
+
+def test_reimport_clears_a_value_to_null(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    """A household whose only change is an income now left empty is written (a comparison
+    that NULL defeats would leave the old income)."""
+    services.batch_commit(_import(write_csv(generated_rows)), actor=None)
+    number = generated_rows[0]["户编号"]
+    assert Household.objects.get(number=number).per_capita_income is not None
+    rows = copy.deepcopy(generated_rows)
+    for row in rows:
+        if row["户编号"] == number:
+            for column in ("人均纯收入", "收入年度", "工资性收入", "生产经营性收入", "财产性收入"):
+                row[column] = ""
+            for column in ("转移性收入", "生产经营性支出"):
+                row[column] = ""
+    batch = services.batch_commit(_import(write_csv(rows, name="again.csv")), actor=None)
+    assert Household.objects.get(number=number).per_capita_income is None
+    assert (batch.summary["households_written"], batch.summary["members_written"]) == (1, 0)
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_file_of_many_chunks_on_one_core_and_two(
+    generated_rows: list[dict[str, str]],
+    write_csv: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    cores: int,
+) -> None:
+    """Read a few rows at a time, so chunks follow one another through the crypto worker (or,
+    on one core, this process) and the writer thread: every member ends in their household,
+    and a bad row deep in the file is named by its own row number."""
+    from xiezuo.core import crypto
+    from xiezuo.registry import columnar, importing
+
+    monkeypatch.setattr(columnar, "CSV_BLOCK_BYTES", 4096)
+    monkeypatch.setattr(importing.os, "cpu_count", lambda: cores)
+    rows = copy.deepcopy(generated_rows)
+    rows[-2]["证件号码"] = rows[-2]["证件号码"][:-1] + (
+        "0" if rows[-2]["证件号码"][-1] != "0" else "1"
+    )
+    bad = _import(write_csv(rows, name="bad.csv"))
+    assert [(i.row, i.column) for i in ImportIssue.objects.filter(batch=bad)] == [
+        (len(rows), "证件号码")
+    ]
+    batch = _import(write_csv(generated_rows))
+    assert batch.rows_read == len(generated_rows) and batch.rows_with_errors == 0
+    services.batch_commit(batch, actor=None)
+    in_file = {crypto.keyed_hash(r["证件号码"].upper()): r["户编号"] for r in generated_rows}
+    assert dict(Member.objects.values_list("id_hash", "household__number")) == in_file
 
 
 def test_gbk_csv_is_read(
@@ -297,7 +348,9 @@ def test_unknown_and_missing_columns(write_csv: Callable[..., Path], lines: None
 
 
 def test_first_load_rebuilds_every_index_and_constraint(
-    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+    generated_rows: list[dict[str, str]],
+    write_csv: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Into an empty registry the commit loads without indexes and builds them again: the
     tables end with the same indexes and constraints, and they hold."""
@@ -321,9 +374,19 @@ def test_first_load_rebuilds_every_index_and_constraint(
     from xiezuo.core import crypto
     from xiezuo.registry.models import HouseholdIncome
 
+    rebuilt: list[str] = []
+    plain = staging.indexes_rebuilt
+
+    def spy(cursor: Any, table: str) -> Any:
+        rebuilt.append(table)
+        return plain(cursor, table)
+
+    monkeypatch.setattr(staging, "indexes_rebuilt", spy)
     before = shape()
     batch = _import(write_csv(generated_rows))
     services.batch_commit(batch, actor=None)
+    # The first-load path ran (every table loaded without its indexes) and left them whole.
+    assert sorted(rebuilt) == sorted(before)
     assert shape() == before
     # Each member is in the household the file names (the first load joins them itself).
     in_file = {crypto.keyed_hash(r["证件号码"].upper()): r["户编号"] for r in generated_rows}

@@ -14,6 +14,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -495,10 +496,11 @@ def import_commit(request: HttpRequest, batch_id: str) -> Any:
         raise HttpError(403, "只有上传者可以提交该批次")
     _require(may_import(request.user), "您的角色不能导入数据")
     # Refused here as well as in the worker, so the caller hears why at once, not on a poll.
-    if not import_services.batch_queue_commit(batch):
-        raise UserError(
-            f"该批次不能提交（{batch.get_state_display()}，{batch.rows_with_errors} 处问题）："
-            "只有检查通过、尚未提交的批次可以提交"
-        )
-    commit_batch_task.enqueue(str(batch.pk), request.user.pk)
+    with transaction.atomic():  # queued and enqueued together, as on the page
+        if not import_services.batch_queue_commit(batch):
+            raise UserError(
+                f"该批次不能提交（{batch.get_state_display()}，{batch.rows_with_errors} 处问题）："
+                "只有检查通过、尚未提交的批次可以提交"
+            )
+        commit_batch_task.enqueue(str(batch.pk), request.user.pk)
     return Reply(202, _batch_out(_batch(request, batch_id)))

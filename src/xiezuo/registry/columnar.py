@@ -103,6 +103,7 @@ _CHECK_BYTES = np.frombuffer(idnumbers.CHECK_CHARS.encode(), dtype=np.uint8)
 _PROVINCES = np.isin(np.arange(100), [int(code) for code in idnumbers.PROVINCE_CODES])
 _MONTH_DAYS = np.array((0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), dtype=np.int64)
 _ID_SHAPE = "^[0-9]{17}[0-9X]$"
+CSV_BLOCK_BYTES = 4 << 20  # what Arrow's CSV reader reads at a time: one chunk of the check
 # Plain amounts only ("-0.5", "007" or "1e3" go to RowParser, whose Decimal reads them).
 _AMOUNT_SHAPE = r"^(0|[1-9][0-9]{0,7}|-[1-9][0-9]{0,5})(\.[0-9]{1,2})?$"
 _PHONE_SHAPE = "^[0-9-]+$"
@@ -493,7 +494,7 @@ def csv_chunks(path: Path, table: Table, cols: Any) -> Iterator[Chunk]:
             skip_rows=table.header_row,
             autogenerate_column_names=True,
             encoding="utf8" if table.encoding == "utf-8-sig" else table.encoding,
-            block_size=4 << 20,
+            block_size=CSV_BLOCK_BYTES,
         ),
         parse_options=pcsv.ParseOptions(newlines_in_values=False),
         convert_options=pcsv.ConvertOptions(

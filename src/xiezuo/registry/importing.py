@@ -627,7 +627,13 @@ def _check_chunks(
     accepts them or names their problem. Accepted rows go to the staging file."""
     issues: list[ImportIssue] = []
     rows = errors = 0
-    with staging.writer(batch, columnar.SCHEMA) as write, _sealer() as seal:
+    # The worker is forked first, before the writer's thread starts: a fork copies no thread,
+    # and a lock one held would stay locked in the child for good.
+    with (
+        _crypto_worker() as worker,
+        staging.writer(batch, columnar.SCHEMA) as write,
+        _sealer(worker) as seal,
+    ):
         for chunk in chunks:
             checked = checker.check(chunk)
             seal(checked, write)
@@ -690,7 +696,9 @@ def _crypto_worker() -> Iterator[Executor]:
 
 
 @contextmanager
-def _sealer() -> Iterator[Callable[[columnar.Checked, Callable[[pa.Table], None]], None]]:
+def _sealer(
+    worker: Executor,
+) -> Iterator[Callable[[columnar.Checked, Callable[[pa.Table], None]], None]]:
     """Hashes and encrypts each chunk's ID numbers in the crypto worker while this process
     checks the next chunk, and hands the sealed rows to `write` in order."""
     pending: list[tuple[columnar.Checked, Callable[[pa.Table], None], Any]] = []
@@ -700,14 +708,12 @@ def _sealer() -> Iterator[Callable[[columnar.Checked, Callable[[pa.Table], None]
             checked, write, future = pending.pop(0)
             write(checked.seal(future.result()))
 
-    with _crypto_worker() as worker:
+    def seal(checked: columnar.Checked, write: Callable[[pa.Table], None]) -> None:
+        pending.append((checked, write, worker.submit(columnar.protect, checked.ids)))
+        flush(1)
 
-        def seal(checked: columnar.Checked, write: Callable[[pa.Table], None]) -> None:
-            pending.append((checked, write, worker.submit(columnar.protect, checked.ids)))
-            flush(1)
-
-        yield seal
-        flush(0)
+    yield seal
+    flush(0)
 
 
 def _cross_row_checks(batch: ImportBatch, duck: Any) -> tuple[int, int]:
@@ -859,13 +865,17 @@ def commit_batch(batch: ImportBatch, *, actor: Any) -> ImportBatch:
         state=ImportBatch.State.COMMITTED,
         progress=100,
         summary=counts,
-        message=(
-            f"已写入 {counts['members']} 人、{counts['households']} 户"
-            if counts["members_written"] == counts["members"]
-            else f"共 {counts['members']} 人、{counts['households']} 户：写入新增或有变化的 "
-            f"{counts['members_written']} 人，其余 "
-            f"{counts['members'] - counts['members_written']} 人与登记库相同"
-        ),
+        message=_commit_message(counts),
+    )
+
+
+def _commit_message(counts: dict[str, int]) -> str:
+    members, households = counts["members"], counts["households"]
+    if (counts["members_written"], counts["households_written"]) == (members, households):
+        return f"已写入 {members} 人、{households} 户"
+    return (
+        f"共 {members} 人、{households} 户：写入新增或有变化的 {counts['households_written']} 户、"
+        f"{counts['members_written']} 人，其余与登记库相同"
     )
 
 
@@ -1115,6 +1125,7 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any, worker: Executor) -> 
                 + ("" if initial else _household_upsert(household)),
                 [now, now],
             )
+            households_written = max(int(cursor.rowcount), 0)
         cursor.execute("SELECT COUNT(*) FROM _staged_household")
         households = int(cursor.fetchone()[0])
         sources = ", ".join(INCOME_SOURCES)
@@ -1152,23 +1163,26 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any, worker: Executor) -> 
         "updated_households": updated,
         "status_changes": max(int(changed), 0),
         "members": int(members),
-        # Members added, or found by ID number with something changed (the rest are as they were).
+        # Added, or found by their key with something changed (the rest are as they were).
+        "households_written": households_written,
         "members_written": written,
     }
 
 
-def _household_ids(cursor: Any) -> pa.Table:
+def _household_ids() -> pa.Table:
     """Every household's number and id, as Arrow columns (a few bytes each, where Python
     objects would take some 150), fetched a part at a time."""
-    cursor.execute(f"SELECT number, id FROM {Household._meta.db_table}")
     parts = []
-    while rows := cursor.fetchmany(staging.PART_ROWS):
-        numbers, ids = zip(*rows, strict=True)
-        parts.append(
-            pa.record_batch(
-                [pa.array(numbers, pa.string()), pa.array(ids, pa.int64())], ["number", "id"]
+    # A server-side cursor on PostgreSQL (a plain one holds the whole result from the start).
+    with connection.chunked_cursor() as ids_cursor:
+        ids_cursor.execute(f"SELECT number, id FROM {Household._meta.db_table}")
+        while rows := ids_cursor.fetchmany(staging.PART_ROWS):
+            numbers, ids = zip(*rows, strict=True)
+            parts.append(
+                pa.record_batch(
+                    [pa.array(numbers, pa.string()), pa.array(ids, pa.int64())], ["number", "id"]
+                )
             )
-        )
     schema = pa.schema([("number", pa.string()), ("id", pa.int64())])
     return pa.Table.from_batches(parts, schema=schema)
 
@@ -1182,7 +1196,7 @@ def _commit_members(cursor: Any, duck: Any, staged: str, *, initial: bool) -> in
     if initial:
         # A first load: every household is new, so DuckDB can give each member its household's
         # id itself, and the rows go straight into the unindexed table (no upsert to decide).
-        duck.register("_household_ids", _household_ids(cursor))
+        duck.register("_household_ids", _household_ids())
         with staging.indexes_rebuilt(cursor, member):
             loaded = staging.load_query(
                 cursor,
