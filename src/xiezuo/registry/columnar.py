@@ -427,11 +427,12 @@ def _village_texts(joined: str) -> dict[str, str]:
     return out
 
 
-def protect(ids: pa.Array) -> tuple[pa.Array, pa.Array]:
-    """Keyed hashes and ciphertexts of ID numbers: a pure function, so that a worker process can
-    run it beside the check. Arrow arrays both ways: they cross between processes as a few
-    buffers, where lists of a million strings would be pickled one string at a time."""
-    values = ids.to_pylist()
+def protect(numbers: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Keyed hashes and ciphertexts of ID (or phone) numbers: a pure function, so that a worker
+    process can run it beside the check or the commit. Arrow arrays both ways: they cross
+    between processes as a few buffers, where lists of a million strings would be pickled one
+    string at a time."""
+    values = numbers.to_pylist()
     return (
         pa.array(crypto.keyed_hashes(values), pa.string()),
         pa.array(crypto.encrypt_many(values), pa.string()),

@@ -765,9 +765,6 @@ def _cross_row_checks(batch: ImportBatch, duck: Any) -> tuple[int, int]:
     return len(issues), existing
 
 
-LOOKUP_KEYS = 5000  # rows per fetch from DuckDB
-
-
 def _against_registry(batch: ImportBatch, duck: Any) -> tuple[list[ImportIssue], int]:
     """What the registry already holds of the batch: members whose ID number is registered in
     another household (issues), and how many of the batch's households exist (for the preview).
@@ -904,10 +901,11 @@ HOUSEHOLD_COLUMNS = [
     ("helper_unit", "varchar(100)"),
     ("income_year", "integer"),
     *((source, "decimal(12, 2)") for source in INCOME_SOURCES),
-    ("helper_phone_enc", "text"),
-    ("phone_enc", "text"),
+    # What columnar.protect makes of the helper's phone and of the household's, in its order.
     ("helper_phone_hash", "varchar(32)"),
+    ("helper_phone_enc", "text"),
     ("phone_hash", "varchar(32)"),
+    ("phone_enc", "text"),
 ]
 HOUSEHOLD_SQL = (
     "SELECT household_number, MIN(village_id), MIN(natural_village), MIN(household_type), "
@@ -1046,13 +1044,13 @@ def _upsert_changed(
 def _households(duck: Any, batch: ImportBatch, worker: Executor) -> Iterator[pa.RecordBatch]:
     """The batch's households, a part at a time, their phone numbers encrypted by the crypto
     worker while DuckDB groups the next part and the database writes the one before."""
-    pending: tuple[list[pa.Array], Future[Any]] | None = None
+    pending: tuple[list[pa.Array], list[Future[Any]]] | None = None
     for staged in staging.parts(duck, batch, "household_number"):
         for part in duck.sql(HOUSEHOLD_SQL.format(staged=staged)).to_arrow_reader(
             staging.PART_ROWS
         ):
             *kept, helpers, phones = part.columns
-            sealing = worker.submit(_encrypted, helpers, phones)
+            sealing = [worker.submit(columnar.protect, phone) for phone in (helpers, phones)]
             if pending is not None:
                 yield _with_phones(*pending)
             pending = (kept, sealing)
@@ -1060,19 +1058,10 @@ def _households(duck: Any, batch: ImportBatch, worker: Executor) -> Iterator[pa.
         yield _with_phones(*pending)
 
 
-def _encrypted(*columns: pa.Array) -> list[pa.Array]:
-    """Each column's values encrypted, then each one's keyed hashes (Arrow both ways, like
-    `columnar.protect`)."""
-    values = [c.to_pylist() for c in columns]
-    return [
-        *(pa.array(crypto.encrypt_many(v), pa.string()) for v in values),
-        *(pa.array(crypto.keyed_hashes(v), pa.string()) for v in values),
-    ]
-
-
-def _with_phones(kept: list[pa.Array], sealing: Future[Any]) -> pa.RecordBatch:
+def _with_phones(kept: list[pa.Array], sealing: list[Future[Any]]) -> pa.RecordBatch:
+    sealed = [column for future in sealing for column in future.result()]
     return pa.RecordBatch.from_arrays(
-        [*kept, *sealing.result()], names=[name for name, _ in HOUSEHOLD_COLUMNS]
+        [*kept, *sealed], names=[name for name, _ in HOUSEHOLD_COLUMNS]
     )
 
 
