@@ -164,18 +164,21 @@ def test_a_queued_commit_the_worker_refuses_goes_back_to_checked(
     generated_rows: list[dict[str, str]],
     write_csv: Callable[..., Path],
     county_user: Any,
+    settings: Any,
 ) -> None:
     """A batch whose check result is gone by the time the worker takes it is not left waiting
     (the page would poll for ever): it is checked again, with the reason."""
     from xiezuo.imports import staging
     from xiezuo.imports.tasks import commit_batch_task
 
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     path = write_csv(generated_rows)
     batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=county_user)
     imports.batch_parse(batch, user=county_user)
-    assert imports.batch_queue_commit(batch) and not imports.batch_queue_commit(batch)
+    assert imports.batch_queue_commit(batch, user=county_user)
+    assert not imports.batch_queue_commit(batch, user=county_user)
     staging.checked_path(batch).unlink()
-    commit_batch_task.enqueue(str(batch.pk), county_user.pk)
+    commit_batch_task.call(str(batch.pk), county_user.pk)  # the worker's turn
     batch.refresh_from_db()
     assert batch.state == "parsed" and "检查结果已不在" in batch.message
     assert not Household.objects.exists()

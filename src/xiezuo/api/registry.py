@@ -14,7 +14,6 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -36,7 +35,7 @@ from xiezuo.core.errors import NotFound, UserError
 from xiezuo.imports import selectors as import_selectors
 from xiezuo.imports import services as import_services
 from xiezuo.imports.models import ImportBatch
-from xiezuo.imports.tasks import commit_batch_task, parse_batch_task
+from xiezuo.imports.tasks import parse_batch_task
 from xiezuo.registry import selectors, services
 from xiezuo.registry.choices import (
     Cause,
@@ -496,11 +495,9 @@ def import_commit(request: HttpRequest, batch_id: str) -> Any:
         raise HttpError(403, "只有上传者可以提交该批次")
     _require(may_import(request.user), "您的角色不能导入数据")
     # Refused here as well as in the worker, so the caller hears why at once, not on a poll.
-    with transaction.atomic():  # queued and enqueued together, as on the page
-        if not import_services.batch_queue_commit(batch):
-            raise UserError(
-                f"该批次不能提交（{batch.get_state_display()}，{batch.rows_with_errors} 处问题）："
-                "只有检查通过、尚未提交的批次可以提交"
-            )
-        commit_batch_task.enqueue(str(batch.pk), request.user.pk)
+    if not import_services.batch_queue_commit(batch, user=request.user):
+        raise UserError(
+            f"该批次不能提交（{batch.get_state_display()}，{batch.rows_with_errors} 处问题）："
+            "只有检查通过、尚未提交的批次可以提交"
+        )
     return Reply(202, _batch_out(_batch(request, batch_id)))

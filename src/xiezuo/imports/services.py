@@ -108,12 +108,19 @@ def batch_commit(batch: ImportBatch, *, actor: Any) -> ImportBatch:
     return importer(batch.kind).commit(batch, actor=actor)
 
 
-def batch_queue_commit(batch: ImportBatch) -> bool:
-    """A checked batch without problems waits for its commit in the background: True once, for
-    the request that moved it; False when it was not (or no longer) waiting to be committed —
-    a second click or a second client adds no second commit."""
-    moved = ImportBatch.objects.filter(
-        pk=batch.pk, state=ImportBatch.State.PARSED, rows_with_errors=0
-    ).update(state=ImportBatch.State.QUEUED, message="已排队，等待写入")
+def batch_queue_commit(batch: ImportBatch, *, user: Any) -> bool:
+    """A checked batch without problems waits for its commit, which the background worker runs
+    as `user`: True once, for the request that queued it; False when it was not (or no longer)
+    waiting to be committed — a second click or a second client adds no second commit. The
+    state and the task are stored together or not at all (the task queue is in the same
+    database), so a batch never waits for a commit nobody will run."""
+    from xiezuo.imports.tasks import commit_batch_task  # the tasks call these services
+
+    with transaction.atomic():
+        moved = ImportBatch.objects.filter(
+            pk=batch.pk, state=ImportBatch.State.PARSED, rows_with_errors=0
+        ).update(state=ImportBatch.State.QUEUED, message="已排队，等待写入")
+        if moved:
+            commit_batch_task.enqueue(str(batch.pk), getattr(user, "pk", None))
     batch.refresh_from_db()
     return bool(moved)

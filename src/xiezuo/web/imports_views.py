@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,7 +13,7 @@ from xiezuo.accounts.permissions import may_import
 from xiezuo.core.errors import UserError
 from xiezuo.imports import selectors, services, templates
 from xiezuo.imports.models import ImportBatch
-from xiezuo.imports.tasks import commit_batch_task, parse_batch_task
+from xiezuo.imports.tasks import parse_batch_task
 
 
 class UploadForm(forms.Form):
@@ -98,13 +97,8 @@ def import_commit(request: HttpRequest, batch_id: str) -> HttpResponse:
         return HttpResponseForbidden("只有上传者可以提交该批次")
     if batch.state == ImportBatch.State.QUEUED:
         return redirect("web:import_detail", batch_id=batch.pk)  # asked already: it is coming
-    # Queued and enqueued together or not at all (the task queue is in the same database), so
-    # a batch never waits for a commit nobody will run.
-    with transaction.atomic():
-        if not services.batch_queue_commit(batch):
-            messages.error(request, "该批次不能提交：请先修改文件中的问题后重新上传")
-            return redirect("web:import_detail", batch_id=batch.pk)
-        commit_batch_task.enqueue(str(batch.pk), request.user.pk)
+    if not services.batch_queue_commit(batch, user=request.user):
+        messages.error(request, "该批次不能提交：请先修改文件中的问题后重新上传")
     return redirect("web:import_detail", batch_id=batch.pk)
 
 
