@@ -125,23 +125,32 @@ def test_upload_check_preview_commit_in_the_browser_flow(
     assert Member.objects.count() == len(generated_rows)
 
 
-def test_a_commit_waits_for_the_worker_with_the_page_polling_and_is_asked_once(
+@pytest.fixture
+def checked_for_the_worker(
     lines: None,
     generated_rows: list[dict[str, str]],
     write_csv: Callable[..., Path],
     county_user: Any,
     settings: Any,
+) -> ImportBatch:
+    """A checked batch of the county user's, with tasks left to a background worker (the
+    database queue) rather than run at once."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    path = write_csv(generated_rows)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=county_user)
+    return imports.batch_parse(batch, user=county_user)
+
+
+def test_a_commit_waits_for_the_worker_with_the_page_polling_and_is_asked_once(
+    checked_for_the_worker: ImportBatch, generated_rows: list[dict[str, str]], county_user: Any
 ) -> None:
     """With a real background worker the commit happens later: until then the batch says it is
     waiting, the page keeps polling and offers no second commit, and a second click (or API
     call) queues nothing more."""
     from django_tasks_db.models import DBTaskResult
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    batch = checked_for_the_worker
     client = _client(county_user)
-    path = write_csv(generated_rows)
-    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=county_user)
-    imports.batch_parse(batch, user=county_user)
     client.post(f"/imports/{batch.pk}/commit/")
     client.post(f"/imports/{batch.pk}/commit/")
     batch.refresh_from_db()
@@ -160,21 +169,14 @@ def test_a_commit_waits_for_the_worker_with_the_page_polling_and_is_asked_once(
 
 
 def test_a_queued_commit_the_worker_refuses_goes_back_to_checked(
-    lines: None,
-    generated_rows: list[dict[str, str]],
-    write_csv: Callable[..., Path],
-    county_user: Any,
-    settings: Any,
+    checked_for_the_worker: ImportBatch, county_user: Any
 ) -> None:
     """A batch whose check result is gone by the time the worker takes it is not left waiting
     (the page would poll for ever): it is checked again, with the reason."""
     from xiezuo.imports import staging
     from xiezuo.imports.tasks import commit_batch_task
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    path = write_csv(generated_rows)
-    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=county_user)
-    imports.batch_parse(batch, user=county_user)
+    batch = checked_for_the_worker
     assert imports.batch_queue_commit(batch, user=county_user)
     assert not imports.batch_queue_commit(batch, user=county_user)
     staging.checked_path(batch).unlink()
