@@ -10,8 +10,8 @@ import pytest
 
 from tests.factories import UserFactory
 from xiezuo.registry import generator
-from xiezuo.registry.importing import TEMPLATE_COLUMNS
 from xiezuo.registry.services import poverty_lines_load
+from xiezuo.registry.vocabulary import TEMPLATE_COLUMNS
 
 DIVISIONS = Path(__file__).parent / "data" / "divisions"
 

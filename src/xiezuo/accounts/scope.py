@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.db.models import Q
 
+from xiezuo.accounts.policy import is_national
 from xiezuo.regions import codes
 
 M = TypeVar("M", bound=models.Model)
@@ -127,7 +128,7 @@ def scope_for(user: Any) -> RegionScope:
 
 
 def _scope(user: Any) -> RegionScope:
-    if user.is_superuser or user.side == "national":
+    if is_national(user):
         return RegionScope(everything=True)
     region = user.region
     if region is None:
@@ -147,12 +148,3 @@ def _outermost(prefixes: list[str]) -> tuple[str, ...]:
         if not any(pfx.startswith(k) for k in kept):
             kept.append(pfx)
     return tuple(sorted(kept))
-
-
-def own_prefix(user: Any) -> str | None:
-    """The prefix of the user's own subtree — where it may act, partners left out — or None for
-    national users and the system itself ('' for a user without a region: nowhere)."""
-    if user is None or user.is_superuser or user.side == "national":
-        return None
-    region = getattr(user, "region", None)
-    return region.prefix if region is not None else ""

@@ -29,6 +29,10 @@ class AuditEvent(models.Model):
         LOGIN = "login", _("login")
         LOGIN_FAILED = "login_failed", _("failed login")
         LOGOUT = "logout", _("logout")
+        # A request the rules turned away where rights are concerned (a grant, a reveal, a
+        # revoked token, an import row across scope): kept so an office can see who tried.
+        REFUSED = "refused", _("refused")
+        LOCKED_OUT = "locked_out", _("locked out")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.signals import user_locked_out
 from django.contrib.auth import signals
 from django.dispatch import receiver
 
@@ -34,4 +35,17 @@ def _login_failed(
         object_type="accounts.user",
         object_repr=str(credentials.get("username", ""))[:150],
         summary="failed login",
+    )
+
+
+@receiver(user_locked_out)
+def _locked_out(
+    sender: Any, request: Any = None, username: str = "", ip_address: str = "", **kwargs: Any
+) -> None:
+    audit_record(
+        actor=None,
+        action=AuditEvent.Action.LOCKED_OUT,
+        object_type="accounts.user",
+        object_repr=str(username or "")[:150],
+        summary=f"login locked out from {ip_address or 'unknown address'}",
     )

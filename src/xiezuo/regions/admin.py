@@ -5,8 +5,10 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from xiezuo.accounts.policy import allows, is_national
+from xiezuo.accounts.requests import actor
 from xiezuo.core.admin_scope import ScopedAdmin
-from xiezuo.regions import services
+from xiezuo.regions import policy, services
 from xiezuo.regions.models import Region, RegionCodeChange
 
 
@@ -43,6 +45,17 @@ class RegionAdmin(ScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # divisions come from the statistical list, not from typing
 
+    def may_change(self, request: HttpRequest, obj: Any) -> bool:
+        return allows(policy.require_change, actor(request), obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The national lists stay read-only for everyone but a national administrator, so the
+        # form never offers what the service would refuse.
+        fixed = tuple(self.readonly_fields)
+        if is_national(request.user):
+            return fixed
+        return fixed + tuple(sorted(policy.NATIONAL_FLAGS))
+
     def save_model(self, request: HttpRequest, obj: Region, form: Any, change: bool) -> None:
         fields = {
             name: form.cleaned_data[name]
@@ -50,7 +63,7 @@ class RegionAdmin(ScopedAdmin):
             if name in services.EDITABLE_FIELDS
         }
         current = Region.objects.get(pk=obj.pk)
-        services.region_update(region=current, actor=request.user, **fields)
+        services.region_update(region=current, actor=actor(request), **fields)
 
 
 @admin.register(RegionCodeChange)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -17,10 +17,13 @@ from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
 from xiezuo.core.errors import Problem, UserError
 from xiezuo.paths import PACKAGE_DIR
-from xiezuo.regions import codes
+from xiezuo.regions import codes, policy
 from xiezuo.regions.codes import Level
 from xiezuo.regions.loading import ParsedDivisions, parse_divisions
 from xiezuo.regions.models import Region, RegionCodeChange
+
+if TYPE_CHECKING:
+    from xiezuo.accounts.models import User
 
 DATA_DIR = PACKAGE_DIR / "regions" / "data"
 POVERTY_COUNTIES_CSV = DATA_DIR / "poverty_counties_832.csv"
@@ -259,11 +262,12 @@ EDITABLE_FIELDS = (
 
 
 @transaction.atomic
-def region_update(*, region: Region, actor: Any, **fields: Any) -> Region:
+def region_update(*, region: Region, actor: User | None, **fields: Any) -> Region:
     """Edit the flags or name of one region (the admin's way in)."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise UserError(f"不能修改字段：{', '.join(sorted(unknown))}")
+    policy.require_change(actor, region, fields)
     before = snapshot(region)
     for name, value in fields.items():
         setattr(region, name, value)
