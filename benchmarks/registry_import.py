@@ -287,7 +287,7 @@ def import_once(source: Path) -> tuple[Any, float, float, float, str]:
 
     error = ""
     started = time.perf_counter()
-    batch = services.batch_create(kind="registry", filename=source.name, source=source, user=None)
+    batch = services.batch_create(kind="registry", filename=source.name, source=source, actor=None)
     upload_seconds = time.perf_counter() - started
 
     started = time.perf_counter()

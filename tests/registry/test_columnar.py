@@ -23,13 +23,8 @@ from xiezuo.imports import services
 from xiezuo.imports.models import ImportIssue
 from xiezuo.imports.readers import Table
 from xiezuo.registry import columnar
-from xiezuo.registry.importing import (
-    TEMPLATE_COLUMNS,
-    RowError,
-    RowParser,
-    VillageResolver,
-    map_columns,
-)
+from xiezuo.registry.rows import RowError, RowParser, VillageResolver
+from xiezuo.registry.vocabulary import TEMPLATE_COLUMNS, map_columns
 
 # What happens to a cell in the field: each is tried on every column.
 DAMAGE = [
@@ -156,7 +151,7 @@ def test_csv_with_blank_lines_keeps_excel_row_numbers(
     lines.append(",".join(bad.get(c, "") for c in TEMPLATE_COLUMNS))  # row 10
     path = tmp_path / "blank.csv"
     path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
-    batch = services.batch_create(kind="registry", filename=path.name, source=path, user=None)
+    batch = services.batch_create(kind="registry", filename=path.name, source=path, actor=None)
     batch = services.batch_parse(batch, user=None)
     assert [(i.row, i.column) for i in ImportIssue.objects.filter(batch=batch)] == [(10, "姓名")]
 
@@ -168,7 +163,7 @@ def test_excel_damaged_id_in_a_large_csv_is_named(
     rows: list[dict[str, Any]] = [dict(r) for r in generated_rows]
     rows[40]["证件号码"] = "4.30101E+17"
     batch = services.batch_create(
-        kind="registry", filename="x.csv", source=write_csv(rows), user=None
+        kind="registry", filename="x.csv", source=write_csv(rows), actor=None
     )
     batch = services.batch_parse(batch, user=None)
     issue = ImportIssue.objects.get(batch=batch, column="证件号码")
@@ -204,7 +199,7 @@ def test_code_column_with_only_some_name_columns(
     rows[5]["行政村代码"] = ""
     columns = [c for c in TEMPLATE_COLUMNS if c not in ("县", "乡")]
     batch = services.batch_create(
-        kind="registry", filename="x.csv", source=write_csv(rows, columns=columns), user=None
+        kind="registry", filename="x.csv", source=write_csv(rows, columns=columns), actor=None
     )
     batch = services.batch_parse(batch, user=None)
     issues = [(i.row, i.column) for i in ImportIssue.objects.filter(batch=batch)]

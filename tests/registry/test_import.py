@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import copy
+import io
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,14 +12,15 @@ from openpyxl import Workbook
 
 from tests.conftest import YANHE
 from xiezuo.core import crypto
+from xiezuo.core.errors import UserError
 from xiezuo.imports import services, staging
 from xiezuo.imports.models import ImportBatch, ImportIssue
-from xiezuo.registry.importing import TEMPLATE_COLUMNS
 from xiezuo.registry.models import Household, Member, StatusChange
+from xiezuo.registry.vocabulary import TEMPLATE_COLUMNS
 
 
 def _import(path: Path, user: Any = None) -> ImportBatch:
-    batch = services.batch_create(kind="registry", filename=path.name, source=path, user=user)
+    batch = services.batch_create(kind="registry", filename=path.name, source=path, actor=user)
     return services.batch_parse(batch, user=user)
 
 
@@ -149,10 +152,10 @@ def test_a_file_of_many_chunks_on_one_core_and_two(
     on one core, this process) and the writer thread: every member ends in their household,
     and a bad row deep in the file is named by its own row number."""
     from xiezuo.core import crypto
-    from xiezuo.registry import columnar, importing
+    from xiezuo.registry import columnar, workers
 
     monkeypatch.setattr(columnar, "CSV_BLOCK_BYTES", 4096)
-    monkeypatch.setattr(importing.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: cores)
     rows = copy.deepcopy(generated_rows)
     rows[-2]["证件号码"] = rows[-2]["证件号码"][:-1] + (
         "0" if rows[-2]["证件号码"][-1] != "0" else "1"
@@ -317,24 +320,82 @@ def test_two_heads_and_mixed_household_attributes(
     assert batch.rows_with_errors == 2
 
 
-def test_wrong_file_type_truncated_and_password_protected(tmp_path: Path, db: None) -> None:
-    text = tmp_path / "notes.txt"
-    text.write_text("hello", encoding="utf-8")
-    batch = _import(text)
-    assert batch.state == "failed" and "不支持的文件类型" in batch.message
-    truncated = tmp_path / "cut.xlsx"
+def _refused(path: Path) -> str:
+    """The upload's own message: the file is refused before any batch is checked."""
+    with pytest.raises(UserError) as caught:
+        services.batch_create(kind="registry", filename=path.name, source=path, actor=None)
+    assert not caught.value.problems or all("行" not in p.where for p in caught.value.problems)
+    assert "第 0 行" not in str(caught.value)
+    return str(caught.value)
+
+
+def _workbook_bytes() -> bytes:
     book = Workbook()
     book.active.append(["户编号", "姓名", "证件号码"])  # type: ignore[union-attr]
-    full = tmp_path / "full.xlsx"
-    book.save(full)
-    truncated.write_bytes(full.read_bytes()[:300])
-    batch = _import(truncated)
-    assert batch.state == "failed" and "不是可读的 Excel 文件" in batch.message
-    encrypted = tmp_path / "secret.xlsx"
-    # Excel saves a password-protected workbook as an OLE compound file.
-    encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
-    batch = _import(encrypted)
-    assert batch.state == "failed" and "密码" in batch.message
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("notes.txt", b"hello", "不支持的文件类型"),
+        ("empty.xlsx", b"", "是空的"),
+        ("photo.xlsx", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "是PNG 图片，不是 Excel 或 CSV 表格"),
+        ("scan.xlsx", b"\xff\xd8\xff\xe0" + b"\0" * 64, "JPEG 图片"),
+        ("report.xls", b"%PDF-1.7\n" + b"\0" * 64, "PDF 文件"),
+        ("cut.xlsx", _workbook_bytes()[:300], "不完整或已损坏"),
+        # Excel saves a password-protected workbook as an OLE compound file naming these streams.
+        (
+            "secret.xlsx",
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"),
+            "设有打开密码",
+        ),
+        ("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "改为 .xls"),
+        ("new.xls", _workbook_bytes(), "改为 .xlsx"),
+        ("book.csv", _workbook_bytes(), "不是 CSV 文本"),
+    ],
+)
+def test_files_that_are_not_what_they_claim(
+    tmp_path: Path, db: None, name: str, content: bytes, said: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    message = _refused(path)
+    assert said in message
+    assert message.isascii() is False and "Zip" not in message and "EOCD" not in message
+    assert not ImportBatch.objects.exists()
+
+
+def test_zip_that_is_not_a_workbook_and_a_word_file(tmp_path: Path, db: None) -> None:
+    plain = tmp_path / "photos.xlsx"
+    with zipfile.ZipFile(plain, "w") as archive:
+        archive.writestr("a.txt", "x")
+    assert "ZIP 压缩包" in _refused(plain)
+    word = tmp_path / "letter.xlsx"
+    with zipfile.ZipFile(word, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    assert "Word 文档" in _refused(word)
+
+
+def test_workbook_that_expands_too_far_is_refused_before_parsing(tmp_path: Path, db: None) -> None:
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<row/>" * 30_000_000)  # ~180 MB of XML
+    assert bomb.stat().st_size < 2_000_000
+    assert "解压后达" in _refused(bomb)
+    rows = tmp_path / "rows.xlsx"
+    with zipfile.ZipFile(rows, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr(
+            "xl/worksheets/sheet1.xml", '<worksheet><dimension ref="A1:AO2000000"/></worksheet>'
+        )
+    assert "超过上限" in _refused(rows)
 
 
 def test_unknown_and_missing_columns(write_csv: Callable[..., Path], lines: None) -> None:

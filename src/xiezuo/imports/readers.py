@@ -101,7 +101,10 @@ def _excel_rows(path: Path, name: str) -> tuple[str, Iterator[list[Any]], int]:
         if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() != ".xls":
             # An OLE container under an .xlsx name is how Excel stores an encrypted workbook.
             raise UserError(f"{name} 设有密码保护或已加密：请取消密码后再上传") from exc
-        raise UserError(f"{name} 不是可读的 Excel 文件（可能已损坏或不完整）：{exc}") from exc
+        # The library's own words (English, about zip records) would mean nothing to a clerk.
+        raise UserError(
+            f"{name} 无法读取：文件已损坏或不完整，请在 Excel 中打开并另存后重新上传"
+        ) from exc
     return sheet_name, (list(r) for r in rows), int(sheet.height)
 
 
@@ -119,8 +122,14 @@ def _csv_rows(path: Path) -> tuple[str, Iterator[list[Any]]]:
         with io.open(path, encoding=encoding, newline="") as handle:  # noqa: UP020
             try:
                 yield from csv.reader(handle)
-            except (UnicodeDecodeError, csv.Error) as exc:
-                raise UserError(f"CSV 文件无法解析：{exc}") from exc
+            except UnicodeDecodeError as exc:
+                raise UserError(
+                    "CSV 文件的编码无法识别：请在 Excel 中另存为“CSV UTF-8”后重新上传"
+                ) from exc
+            except csv.Error as exc:
+                raise UserError(
+                    "CSV 文件无法解析（引号不成对或单元格过长）：请在 Excel 中另存为 CSV 后重新上传"
+                ) from exc
 
     return encoding, rows()
 

@@ -10,23 +10,25 @@ leaves nothing behind. The registry has its own set-based path for millions of r
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
+from xiezuo.core import xlsx
 from xiezuo.core.errors import UserError
 from xiezuo.imports.batches import batch_fail, batch_update, batch_write_failed
+from xiezuo.imports.kinds import ImportKind
 from xiezuo.imports.models import ImportBatch, ImportIssue
 from xiezuo.imports.readers import clean_header, clean_text, open_table
+
+if TYPE_CHECKING:
+    from xiezuo.accounts.models import User
 
 Progress = Callable[[int, str], None]
 PREVIEW_ROWS = 20
@@ -40,6 +42,7 @@ class Column:
     synonyms: tuple[str, ...] = ()
     note: str = ""  # what goes in it, for the template's 说明 sheet
     example: str = ""
+    choices: tuple[str, ...] = ()  # a fixed list of values: a drop-down in the template
 
 
 class RowError(Exception):
@@ -209,38 +212,52 @@ def commit(spec: TableKind, batch: ImportBatch, *, actor: Any) -> ImportBatch:
 
 
 def template(spec: TableKind, *, examples: list[dict[str, str]] | None = None) -> bytes:
-    """The header row (required columns shaded), example rows, and a sheet on each column."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = spec.label[:30]
-    sheet.append([c.label for c in spec.columns])
-    for cell, col in zip(sheet[1], spec.columns, strict=True):
-        cell.font = Font(bold=True)
-        if col.required:
-            cell.fill = PatternFill("solid", fgColor="FFE699")
-    for example in examples or [{c.key: c.example for c in spec.columns}]:
-        sheet.append([example.get(c.key, "") for c in spec.columns])
-    for i, col in enumerate(spec.columns, start=1):
-        letter = get_column_letter(i)
-        sheet.column_dimensions[letter].width = max(12, 2 * len(col.label) + 4)
-        for row in range(2, 200):
-            sheet[f"{letter}{row}"].number_format = "@"  # codes stay text, no lost zeros
-    notes = book.create_sheet("说明")
-    notes.append(["列", "必填", "说明"])
-    for cell in notes[1]:
-        cell.font = Font(bold=True)
-    for col in spec.columns:
-        names = "、".join((col.label, *col.synonyms))
-        notes.append([names, "必填" if col.required else "选填", col.note])
-    if spec.notes:
-        notes.append([])
-        notes.append(["说明", "", spec.notes])
-    notes.column_dimensions["A"].width = 24
-    notes.column_dimensions["C"].width = 80
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    """The header row (required columns shaded, frozen), example rows, drop-downs for the
+    columns with a fixed list of values, and a sheet on each column. Every column is text:
+    codes keep their leading zeros and long numbers their digits."""
+    columns = [
+        xlsx.TemplateColumn(
+            label=c.label,
+            required=c.required,
+            note=c.note,
+            choices=c.choices,
+            text=True,
+            synonyms=c.synonyms,
+        )
+        for c in spec.columns
+    ]
+    rows = examples or [{c.key: c.example for c in spec.columns}]
+    return xlsx.template(
+        title=spec.label,
+        columns=columns,
+        examples=[{c.label: row.get(c.key, "") for c in spec.columns} for row in rows],
+        instructions=[spec.notes] if spec.notes else [],
+    )
+
+
+def import_kind(
+    spec: TableKind,
+    *,
+    require: Callable[[User | None], None],
+    order: int,
+    examples: Callable[[], list[dict[str, str]]] | None = None,
+) -> ImportKind:
+    """The registration of a table kind with the staged import."""
+
+    def make_template() -> tuple[str, bytes]:
+        return f"{spec.label}导入模板.xlsx", template(
+            spec, examples=examples() if examples else None
+        )
+
+    return ImportKind(
+        kind=spec.kind,
+        label=spec.label,
+        parse=functools.partial(parse, spec),
+        commit=functools.partial(commit, spec),
+        template=make_template,
+        require=require,
+        order=order,
+    )
 
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")

@@ -11,9 +11,13 @@ from xiezuo.imports.models import ImportBatch
 from xiezuo.imports.models import ImportBatch as Batch
 
 
-def _user(batch_id: str, user_id: int | None) -> User | bool | None:
-    """The uploader, None for the platform itself, or False when the account is gone: a batch
-    never runs with more rights than the person who sent it."""
+class _Gone(Exception):
+    """The uploader's account is gone or stopped: the batch fails rather than run as anyone."""
+
+
+def _user(batch_id: str, user_id: int | None) -> User | None:
+    """The uploader, or None for the platform itself: a batch never runs with more rights than
+    the person who sent it."""
     if user_id is None:
         return None
     user = User.objects.filter(pk=user_id, is_active=True).first()
@@ -21,23 +25,26 @@ def _user(batch_id: str, user_id: int | None) -> User | bool | None:
         Batch.objects.filter(pk=batch_id).update(
             state=Batch.State.FAILED, message="上传该文件的账号已停用"
         )
-        return False
+        raise _Gone
     return user
 
 
 @task()
 def parse_batch_task(batch_id: str, user_id: int | None) -> None:
     batch = ImportBatch.objects.get(pk=batch_id)
-    user = _user(batch_id, user_id)
-    if user is not False:
-        services.batch_parse(batch, user=user)
+    try:
+        user = _user(batch_id, user_id)
+    except _Gone:
+        return
+    services.batch_parse(batch, user=user)
 
 
 @task()
 def commit_batch_task(batch_id: str, user_id: int | None) -> None:
     batch = ImportBatch.objects.get(pk=batch_id)
-    user = _user(batch_id, user_id)
-    if user is False:
+    try:
+        user = _user(batch_id, user_id)
+    except _Gone:
         return
     try:
         services.batch_commit(batch, actor=user)

@@ -19,7 +19,7 @@ from xiezuo.regions.codes import Level, prefix_upper_bound
 from xiezuo.regions.models import Region
 from xiezuo.registry import idnumbers
 from xiezuo.registry.choices import Cause, Education, Health, LabourSkill, MigrantStatus
-from xiezuo.registry.importing import TEMPLATE_COLUMNS
+from xiezuo.registry.vocabulary import TEMPLATE_COLUMNS
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"

@@ -250,3 +250,50 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.from_status} → {self.to_status}"
+
+
+class ScopeConflict(models.Model):
+    """An import row that would have taken a household or a person registered outside the
+    uploader's own subtree. The row is refused with words that say nothing of the other region;
+    the conflict waits for the nearest office whose scope covers both sides (`office`, None for
+    the national office), who sees both and transfers or dismisses it."""
+
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", _("户编号已在其他地区登记")
+        MEMBER = "member", _("证件号码已在其他地区登记")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待处理")
+        TRANSFERRED = "transferred", _("已转移")
+        DISMISSED = "dismissed", _("已驳回")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
+    household_number = models.CharField(max_length=30)  # as the file gave it
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    existing = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    wanted_village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    office = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    batch = models.ForeignKey(
+        "imports.ImportBatch", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    row = models.PositiveIntegerField(null=True, blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.household_number}"

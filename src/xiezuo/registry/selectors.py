@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from xiezuo.accounts.scope import scope_for
 from xiezuo.core.errors import NotFound
 from xiezuo.registry.choices import Status
-from xiezuo.registry.models import Household, PovertyLine
+from xiezuo.registry.models import Household, PovertyLine, ScopeConflict
 
 
 def poverty_line(year: int) -> Decimal | None:
@@ -159,3 +159,27 @@ def member_get(*, user: Any, member_id: int) -> Any:
     if member is None:
         raise NotFound("没有该成员，或不在您的权限范围内")
     return member
+
+
+def conflicts_for(*, user: Any, state: str | None = "open") -> QuerySet[ScopeConflict]:
+    """The scope conflicts put before this user's office: those whose nearest common office is
+    the user's own region or lies inside it (all of them for a national user)."""
+    from xiezuo.accounts import policy as access
+    from xiezuo.regions import codes
+
+    qs = ScopeConflict.objects.select_related("existing__village", "wanted_village", "office")
+    if state:
+        qs = qs.filter(state=state)
+    own = access.own_prefix(user)
+    if own is not None:
+        if not own:
+            return qs.none()
+        qs = qs.filter(office_id__gte=own, office_id__lt=codes.prefix_upper_bound(own))
+    return qs
+
+
+def conflict_get(*, user: Any, pk: int) -> ScopeConflict:
+    found = conflicts_for(user=user, state=None).filter(pk=pk).first()
+    if found is None:
+        raise NotFound("没有该冲突，或不在您的权限范围内")
+    return found

@@ -29,7 +29,7 @@ class Command(XiezuoCommand):
         actor = self.actor(options)
         path: Path = options["file"]
         batch = services.batch_create(
-            kind=options["kind"], filename=path.name, source=path, user=actor
+            kind=options["kind"], filename=path.name, source=path, actor=actor
         )
 
         def progress(pct: int, message: str) -> None:
