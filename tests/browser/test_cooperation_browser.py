@@ -89,8 +89,12 @@ def test_fund_entered_submitted_approved_and_charted(
     page.goto(f"{live_server.url}/cooperation/reports/")
     page.wait_for_selector(f"[data-testid=to-review] [data-testid=report-{report.pk}]")
     shot(page, "coop-review-queue")
+    # Approving locks the report, so the page asks first (app.js, no inline script).
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.click(f"[data-testid=approve-{report.pk}]")
     page.wait_for_selector("text=报送已审核通过并锁定")
+    assert asked
     report.refresh_from_db()
     assert report.state == "approved"
     page.goto(f"{live_server.url}/cooperation/fund/")

@@ -29,6 +29,22 @@ def loaded(transactional_db: None) -> None:
         roles=["viewer", "reporter", "reviewer"],
         first_name="苏州市协作办",
     )
+    UserFactory(
+        username="tongren",
+        side="west",
+        region_id=TONGREN,
+        roles=["viewer", "reporter", "reviewer"],
+        first_name="铜仁市协作办",
+    )
+
+
+def login(page: Any, url: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("[data-testid=login-submit]")
+    page.wait_for_url(f"{url}/")
 
 
 def shot(page: Any, name: str) -> None:
@@ -43,11 +59,7 @@ def test_network_optimizer_and_agreement(loaded: None, live_server: Any, browser
     from xiezuo.regions.models import Region
 
     page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "suzhou")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("[data-testid=login-submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    login(page, live_server.url, "suzhou")
 
     page.click("nav >> text=结对")
     page.wait_for_url("**/pairings/")
@@ -56,6 +68,9 @@ def test_network_optimizer_and_agreement(loaded: None, live_server: Any, browser
     assert page.get_attribute("[data-testid=network]", "data-ready") == "2"  # 苏州 and 铜仁
     shot(page, "pairings")
 
+    # 铜仁 decides its own counties' pairings: the optimizer is run and accepted by its office.
+    login(page, live_server.url, "tongren")
+    page.goto(f"{live_server.url}/pairings/")
     page.click("[data-testid=optimizer-link]")
     page.wait_for_url("**/pairings/optimizer/")
     counties = Region.objects.filter(
@@ -80,6 +95,10 @@ def test_network_optimizer_and_agreement(loaded: None, live_server: Any, browser
     page.click("[data-testid=accept]")
     page.wait_for_selector("text=已采纳方案")
     assert Pairing.objects.filter(level=3).count() == len(counties)
+    # Made by the west, the new county pairs wait for their eastern counties to confirm.
+    assert not Pairing.objects.filter(level=3, status="proposed").exclude(confirm_side="east")
+
+    login(page, live_server.url, "suzhou")
 
     # The 苏州 → 铜仁 page: a yearly agreement, a target, and tasks back from its deadline.
     parent = Pairing.objects.get(east_region=SUZHOU, west_region=TONGREN)

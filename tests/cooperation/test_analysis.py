@@ -164,7 +164,7 @@ def people(generated_rows: list[dict[str, str]], write_csv: Any) -> list[service
     from xiezuo.imports import services as imports
 
     path = write_csv(generated_rows)
-    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=None)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, actor=None)
     imports.batch_commit(imports.batch_parse(batch, user=None), actor=None)
     registered = [services.PersonIn(r["姓名"], r["证件号码"]) for r in generated_rows[:2]]
     strangers = [

@@ -16,7 +16,7 @@ from tests.factories import UserFactory
 from xiezuo.accounts import services as accounts
 from xiezuo.audit.models import AuditEvent
 from xiezuo.cooperation.models import Fund, Report
-from xiezuo.imports import templates
+from xiezuo.imports import kinds
 from xiezuo.pairing.models import Pairing
 from xiezuo.registry.idnumbers import make_resident_id
 
@@ -224,7 +224,7 @@ def test_a_record_file_goes_in_through_the_import_endpoints(
     suzhou_tongren: Pairing, suzhou_reporter: Any
 ) -> None:
     client = client_of(suzhou_reporter)
-    filename, content = templates.TEMPLATES["coop_fund"]()
+    filename, content = kinds.get("coop_fund").template()
     upload = io.BytesIO(content)
     upload.name = filename
     uploaded = client.post("/api/imports", {"kind": "coop_fund", "file": upload})

@@ -19,8 +19,8 @@ from tests.factories import UserFactory
 from xiezuo.cooperation import importing, services
 from xiezuo.cooperation.models import MODELS, Fund, Person, Report, Training
 from xiezuo.core.errors import UserError
+from xiezuo.imports import kinds
 from xiezuo.imports import services as imports
-from xiezuo.imports import templates
 from xiezuo.imports.models import ImportBatch
 from xiezuo.pairing.models import Pairing
 from xiezuo.regions.models import Region
@@ -32,14 +32,14 @@ KINDS = list(MODELS)
 
 
 def template_file(tmp_path: Path, kind: str) -> Path:
-    filename, content = templates.TEMPLATES[f"coop_{kind}"]()
+    filename, content = kinds.get(f"coop_{kind}").template()
     path = tmp_path / filename
     path.write_bytes(content)
     return path
 
 
 def test_each_kind_is_offered_with_a_template_to_download(suzhou_reporter: Any) -> None:
-    offered = dict(imports.importer_choices())
+    offered = dict(kinds.choices())
     assert [offered[f"coop_{kind}"] for kind in KINDS] == [
         "帮扶资金",
         "帮扶项目",
@@ -83,7 +83,7 @@ def table_file(tmp_path: Path, kind: str, rows: list[dict[str, str]], name: str 
 
 
 def run(kind: str, path: Path, user: Any) -> ImportBatch:
-    batch = imports.batch_create(kind=f"coop_{kind}", filename=path.name, source=path, user=user)
+    batch = imports.batch_create(kind=f"coop_{kind}", filename=path.name, source=path, actor=user)
     return imports.batch_parse(batch, user=user)
 
 

@@ -144,7 +144,7 @@ def test_trainees_link_to_the_registry_or_are_flagged(
     from xiezuo.imports import services as imports
 
     path = write_csv(generated_rows)
-    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=None)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, actor=None)
     imports.batch_commit(imports.batch_parse(batch, user=None), actor=None)
     registered = generated_rows[0]
     stranger = make_resident_id("520627", datetime.date(1990, 1, 1), 7, male=True)
@@ -243,7 +243,7 @@ def test_project_beneficiaries_link_to_registered_households_or_are_flagged(
     from xiezuo.registry.models import Household
 
     path = write_csv(generated_rows)
-    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=None)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, actor=None)
     imports.batch_commit(imports.batch_parse(batch, user=None), actor=None)
     registered = generated_rows[0]["户编号"]
     raw = {

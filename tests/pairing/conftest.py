@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SUZHOU, WUZHONG, YANHE
+from tests.conftest import SUZHOU, TONGREN, WUZHONG, YANHE
 from tests.factories import UserFactory
 from xiezuo.pairing import services
 from xiezuo.pairing.models import Pairing
@@ -21,6 +21,14 @@ def suzhou_user(regions: None) -> Any:
     """苏州市协作办: plans pairings and agreements for 苏州."""
     return UserFactory(
         username="suzhou", side="east", region_id=SUZHOU, roles=["viewer", "reporter", "reviewer"]
+    )
+
+
+@pytest.fixture
+def tongren_user(regions: None) -> Any:
+    """铜仁市协作办: the western office that decides its counties' pairings."""
+    return UserFactory(
+        username="tongren", side="west", region_id=TONGREN, roles=["viewer", "reporter", "reviewer"]
     )
 
 

@@ -58,7 +58,7 @@ def test_create_with_rules_and_roles(pairs_2016: None, suzhou_user: Any, wuzhong
         "/api/pairings", body, content_type="application/json", **bearer(suzhou_user)
     )
     assert again.status_code == 400
-    assert again.json()["problems"][0].startswith("受帮扶方: 已有在结对的相同结对")
+    assert again.json()["problems"][0].startswith("受帮扶方: 已有待对方确认的相同结对")
     bad = client.post(
         "/api/pairings",
         {"west_code": "52062", "start_year": 2017},

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from tests.conftest import SUZHOU, TONGREN, WUZHONG, YANHE
-from xiezuo.core.errors import UserError
+from xiezuo.core.errors import Forbidden, UserError
 from xiezuo.imports import services as imports
 from xiezuo.imports import tabular
 from xiezuo.imports.models import ImportBatch
@@ -33,7 +33,7 @@ def xlsx(tmp_path: Path, rows: list[list[Any]], name: str = "pairs.xlsx") -> Pat
 
 
 def run(kind: str, path: Path, user: Any) -> ImportBatch:
-    batch = imports.batch_create(kind=kind, filename=path.name, source=path, user=user)
+    batch = imports.batch_create(kind=kind, filename=path.name, source=path, actor=user)
     return imports.batch_parse(batch, user=user)
 
 
@@ -285,12 +285,15 @@ def test_targets_export_imports_back_unchanged(
     assert Target.objects.count() == 1 and Target.objects.get().value == 12
 
 
-def test_updating_a_pairing_one_may_not_change_fails_in_the_preview(
+def test_a_reporter_may_not_bring_a_pairing_file_in(
     pairs_2016: None, suzhou_user: Any, tmp_path: Path
 ) -> None:
     from tests.factories import UserFactory
 
     viewer = UserFactory(side="east", region_id=SUZHOU, roles=["reporter"])
     rows = [[*HEADER, "结束年份"], [SUZHOU, "", "", TONGREN, "2016", "", "2030"]]
-    batch = run(importing.PAIRINGS, xlsx(tmp_path, rows), viewer)
-    assert [(r, m) for r, _c, m in issues(batch)] == [(3, "只有协作办的审核人或管理员可以修改结对")]
+    path = xlsx(tmp_path, rows)
+    # A reporter may not bring a pairing file in at all: refused before any batch exists.
+    with pytest.raises(Forbidden, match="只有协作办的审核人或管理员可以导入结对"):
+        run(importing.PAIRINGS, path, viewer)
+    assert not ImportBatch.objects.exists()

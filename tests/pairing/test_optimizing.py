@@ -13,7 +13,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from tests.conftest import SUZHOU, TONGREN, WUZHONG, YANHE
-from xiezuo.core.errors import UserError
+from xiezuo.core.errors import Forbidden, UserError
 from xiezuo.pairing import optimizing
 from xiezuo.pairing.choices import Level, Status
 from xiezuo.pairing.models import Pairing, Proposal
@@ -61,7 +61,7 @@ def test_registered_people_are_the_default_need(
     from xiezuo.imports import services as imports
 
     path = write_csv(generated_rows)
-    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=None)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, actor=None)
     imports.batch_commit(imports.batch_parse(batch, user=None), actor=None)
     needs = typed_needs()
     needs.pop(YANHE)
@@ -73,7 +73,9 @@ def test_registered_people_are_the_default_need(
     assert built.sources[YANHE] == "建档立卡人数"
 
 
-def test_solve_compare_and_accept(pairs_2016: None, suzhou_user: Any, wuzhong_yanhe: Any) -> None:
+def test_solve_compare_and_accept(
+    pairs_2016: None, suzhou_user: Any, tongren_user: Any, wuzhong_yanhe: Any
+) -> None:
     params = optimizing.Params(west_region=TONGREN, needs=typed_needs(), max_per_east=1)
     proposal = optimizing.proposal_solve(
         optimizing.proposal_create(actor=suzhou_user, params=params)
@@ -86,9 +88,18 @@ def test_solve_compare_and_accept(pairs_2016: None, suzhou_user: Any, wuzhong_ya
     comparison = proposal.result["comparison"]
     assert comparison["county"]["covered"] == 1  # 吴中 → 沿河 exists
     assert list(comparison["parent"]["proposed"]["east"]) == [SUZHOU]
-    created = optimizing.proposal_accept(actor=suzhou_user, proposal=proposal, start_year=2027)
-    county_pairs = Pairing.objects.filter(level=Level.COUNTY, status=Status.ACTIVE)
+    # The east may propose, but only the west's own office rewrites its counties' pairings.
+    with pytest.raises(Forbidden, match="不在您所在地区之内"):
+        optimizing.proposal_accept(actor=suzhou_user, proposal=proposal, start_year=2027)
+    created = optimizing.proposal_accept(actor=tongren_user, proposal=proposal, start_year=2027)
+    county_pairs = Pairing.objects.filter(
+        level=Level.COUNTY, status__in=(Status.ACTIVE, Status.PROPOSED)
+    )
     assert county_pairs.count() == len(tongren_counties())
+    # Made by the west, each new pair waits for its eastern county to confirm it.
+    assert set(
+        county_pairs.filter(status=Status.PROPOSED).values_list("confirm_side", flat=True)
+    ) <= {"east"}
     kept_or_ended = Pairing.objects.get(pk=wuzhong_yanhe.pk)
     if solution["assignment"][YANHE] == WUZHONG:
         assert created == len(tongren_counties()) - 1 and kept_or_ended.status == Status.ACTIVE
@@ -96,7 +107,7 @@ def test_solve_compare_and_accept(pairs_2016: None, suzhou_user: Any, wuzhong_ya
         assert kept_or_ended.status == Status.ENDED and kept_or_ended.end_year == 2026
     assert all(p.parent and p.parent.east_region_id == SUZHOU for p in county_pairs)
     with pytest.raises(UserError, match="只有待确认的方案"):
-        optimizing.proposal_accept(actor=suzhou_user, proposal=proposal)
+        optimizing.proposal_accept(actor=tongren_user, proposal=proposal)
 
 
 def test_infeasible_is_explained_not_a_solver_error(pairs_2016: None, suzhou_user: Any) -> None:
@@ -131,9 +142,9 @@ def test_only_managers_and_only_in_scope(
         )
 
 
-def test_page_runs_a_proposal_and_accepts_it(pairs_2016: None, suzhou_user: Any) -> None:
+def test_page_runs_a_proposal_and_accepts_it(pairs_2016: None, tongren_user: Any) -> None:
     client = Client()
-    client.force_login(suzhou_user)
+    client.force_login(tongren_user)
     assert client.get("/pairings/optimizer/").status_code == 200
     needs = "\n".join(f"{c},{int(v)}" for c, v in typed_needs().items())
     response = client.post(

@@ -75,9 +75,12 @@ def test_register_a_pairing_from_the_page_with_field_errors(
     made = Pairing.objects.get(east_region=WUZHONG, west_region=YANHE)
     assert response.status_code == 302 and response["Location"] == f"/pairings/{made.pk}/"
     forbidden = client_for(wuzhong_user).post(
-        "/pairings/", {"east_code": WUZHONG, "west_code": "520602", "start_year": "2017"}
+        "/pairings/",
+        {"east_code": WUZHONG, "west_code": "520602", "kind": "east_west", "start_year": "2017"},
     )
     assert forbidden.status_code == 403
+    assert "只有协作办的审核人或管理员可以" in forbidden.content.decode()
+    assert not Pairing.objects.filter(east_region=WUZHONG, west_region="520602").exists()
 
 
 def test_detail_agreement_target_schedule_and_task_status(

@@ -219,7 +219,7 @@ def test_partners_read_each_others_registry_but_do_not_change_or_reveal_it(
     from xiezuo.registry import services as registry_services
 
     path = write_csv(generated_rows)
-    batch = imports.batch_create(kind="registry", filename=path.name, source=path, user=None)
+    batch = imports.batch_create(kind="registry", filename=path.name, source=path, actor=None)
     imports.batch_commit(imports.batch_parse(batch, user=None), actor=None)
     wuzhong = UserFactory(side="east", region_id=WUZHONG, roles=["reporter", "reviewer"])
     household = registry.household_list(user=wuzhong).first()
@@ -229,10 +229,10 @@ def test_partners_read_each_others_registry_but_do_not_change_or_reveal_it(
             household=household, status="cancelled", actor=wuzhong, reason="x"
         )
     member = household.members.first()
-    with pytest.raises(PermissionError, match="结对对方"):
+    with pytest.raises(Forbidden, match="结对对方"):
         registry_services.member_reveal_id(member=member, user=wuzhong)
     # Nor import households into it.
-    again = imports.batch_create(kind="registry", filename=path.name, source=path, user=wuzhong)
+    again = imports.batch_create(kind="registry", filename=path.name, source=path, actor=wuzhong)
     checked = imports.batch_parse(again, user=wuzhong)
     assert checked.rows_with_errors > 0
 

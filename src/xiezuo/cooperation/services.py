@@ -18,26 +18,27 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from xiezuo.accounts.permissions import may_import, may_review
-from xiezuo.accounts.scope import own_prefix
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
-from xiezuo.cooperation import specs
+from xiezuo.cooperation import policy, specs
 from xiezuo.cooperation.choices import CONFIRM, EDITABLE, Kind, Side, State
 from xiezuo.cooperation.models import Beneficiary, Person, Record, Report
 from xiezuo.core import crypto
-from xiezuo.core.errors import Forbidden, Problem, UserError
+from xiezuo.core.errors import Problem, UserError
 from xiezuo.pairing.models import Pairing
 from xiezuo.regions import codes
 from xiezuo.regions.codes import Level
 from xiezuo.regions.models import Region
 from xiezuo.registry import idnumbers
 from xiezuo.registry.models import Member
+
+if TYPE_CHECKING:
+    from xiezuo.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -62,18 +63,15 @@ def _sides(pairing: Pairing) -> list[str]:
     return [c for c in (pairing.east_region_id, pairing.west_region_id) if c]
 
 
-def check_reporter(actor: Any, pairing: Pairing, reporter: Region) -> None:
+def check_reporter(actor: User | None, pairing: Pairing, reporter: Region) -> None:
     """The reporting unit is a side of the pairing (or inside one), and the actor's own."""
-    if actor is not None and not may_import(actor):
-        raise Forbidden.because("只有填报人或管理员可以填报帮扶记录")
+    policy.require_import(actor)
     if not any(codes.within(reporter.code, side) for side in _sides(pairing)):
         raise UserError(
             f"{reporter.name} 不属于结对 {pairing} 的任何一方，不能为其填报",
             [Problem(f"{reporter.name} 不属于该结对", "填报单位")],
         )
-    own = own_prefix(actor)
-    if own is not None and not (own and reporter.code.startswith(own)):
-        raise Forbidden.because(f"您不能代 {reporter.name} 填报：只能填报本地区的记录")
+    policy.require_report_for(actor, pairing, reporter)
 
 
 def _year_problems(pairing: Pairing, year: int, date: datetime.date | None) -> list[Problem]:
@@ -181,7 +179,7 @@ def _people(raw: Sequence[PersonIn]) -> tuple[list[tuple[str, str]], list[Proble
 
 def record_check(
     *,
-    actor: Any,
+    actor: User | None,
     kind: str,
     pairing: Pairing,
     reporter: Region,
@@ -279,17 +277,17 @@ def _save_beneficiaries(record: Record, numbers: list[str]) -> None:
 
 
 @transaction.atomic
-def record_save(*, actor: Any, checked: Checked, record: Record | None = None) -> Record:
+def record_save(*, actor: User | None, checked: Checked, record: Record | None = None) -> Record:
     """Write a checked record (new, or `record` changed)."""
     report = _report_for(checked)
     values = dict(checked.values)
     before = snapshot(record) if record is not None else None
+    who = actor if getattr(actor, "pk", None) else None
     if record is None:
-        record = checked.spec.model(
-            report=report, created_by=actor if getattr(actor, "pk", None) else None
-        )
+        record = checked.spec.model(report=report, created_by=who)
     else:
         record.report = report
+    record.updated_by = who
     # Lists stored beside the record (None: keep what is there).
     numbers = values.pop("beneficiary_numbers", None)
     for name, value in values.items():
@@ -314,7 +312,7 @@ def record_save(*, actor: Any, checked: Checked, record: Record | None = None) -
 
 def record_create(
     *,
-    actor: Any,
+    actor: User | None,
     kind: str,
     pairing: Pairing,
     reporter: Region,
@@ -338,7 +336,7 @@ def record_create(
 
 def record_update(
     *,
-    actor: Any,
+    actor: User | None,
     record: Record,
     raw: Mapping[str, Any],
     people: Sequence[PersonIn] | None = None,
@@ -361,7 +359,7 @@ def record_update(
 
 
 @transaction.atomic
-def record_delete(*, actor: Any, record: Record) -> None:
+def record_delete(*, actor: User | None, record: Record) -> None:
     report = _lock(record.report)
     check_reporter(actor, report.pairing, report.reporter)
     if report.state not in EDITABLE:
@@ -381,24 +379,8 @@ def report_records(report: Report) -> dict[str, int]:
     }
 
 
-def _may_review(actor: Any, report: Report) -> None:
-    """A reviewer one level up: the office of the region directly above the reporting unit (a
-    province's reports: the national office), and never the person who submitted it."""
-    if actor is None:
-        return
-    if not may_review(actor):
-        raise Forbidden.because("只有审核人或管理员可以审核报送")
-    if report.submitted_by_id is not None and report.submitted_by_id == actor.pk:
-        raise Forbidden.because("报送人不能审核自己上报的报送")
-    own = own_prefix(actor)
-    if own is None:
-        return
-    if actor.region_id != codes.parent_code(report.reporter_id):
-        raise Forbidden.because("报送由上一级协作办审核：您不能审核本级、隔级或其他地区的报送")
-
-
 @transaction.atomic
-def report_submit(*, actor: Any, report: Report) -> Report:
+def report_submit(*, actor: User | None, report: Report) -> Report:
     check_reporter(actor, report.pairing, report.reporter)
     _lock(report)
     if report.state not in EDITABLE:
@@ -416,9 +398,11 @@ def report_submit(*, actor: Any, report: Report) -> Report:
 
 
 @transaction.atomic
-def report_review(*, actor: Any, report: Report, approve: bool, comment: str = "") -> Report:
+def report_review(
+    *, actor: User | None, report: Report, approve: bool, comment: str = ""
+) -> Report:
     _lock(report)
-    _may_review(actor, report)
+    policy.require_review(actor, report, approving=approve)
     if report.state != State.SUBMITTED:
         raise UserError(f"只有待审核的报送可以审核（现为“{report.get_state_display()}”）")
     if not approve and not comment.strip():
@@ -438,10 +422,10 @@ def report_review(*, actor: Any, report: Report, approve: bool, comment: str = "
 
 
 @transaction.atomic
-def report_unlock(*, actor: Any, report: Report, reason: str) -> Report:
+def report_unlock(*, actor: User | None, report: Report, reason: str) -> Report:
     """Reopen approved data: only with a reason, which the audit trail keeps."""
     _lock(report)
-    _may_review(actor, report)
+    policy.require_review(actor, report, approving=False)
     if report.state != State.APPROVED:
         raise UserError("只有已审核锁定的报送需要解锁")
     if not reason.strip():

@@ -26,7 +26,10 @@ class Level(models.IntegerChoices):
 
 
 class Status(models.TextChoices):
+    # Registered by one side, waiting for the other: it widens nobody's scope until confirmed.
+    PROPOSED = "proposed", "待对方确认"
     ACTIVE = "active", "在结对"
+    DECLINED = "declined", "对方未确认"
     ENDED = "ended", "已结束"
 
 

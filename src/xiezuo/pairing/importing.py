@@ -20,7 +20,7 @@ from xiezuo.imports.tabular import (
     parse_date,
     parse_year,
 )
-from xiezuo.pairing import services
+from xiezuo.pairing import policy, services
 from xiezuo.pairing.choices import (
     HELPING_PROVINCES,
     UNITS,
@@ -157,8 +157,13 @@ def check_pairing(row: dict[str, str], ctx: Context, number: int) -> PairingRow:
     end = parse_year(row["end_year"], "end_year") if row.get("end_year") else None
     helper = east_region.code if east_region else (org.pk if org else f"new:{new_org}")
     ctx.once((kind, helper, west.code), "west_code", "同一对帮扶方与受帮扶方", number)
+    # A proposed pairing is the same pairing too: importing a file twice updates it.
     existing = Pairing.objects.filter(
-        kind=kind, status=Status.ACTIVE, west_region=west, east_region=east_region, east_org=org
+        kind=kind,
+        status__in=(Status.ACTIVE, Status.PROPOSED),
+        west_region=west,
+        east_region=east_region,
+        east_org=org,
     ).first()
     if existing is not None and new_org is None:
         try:
@@ -307,7 +312,7 @@ def check_target_row(row: dict[str, str], ctx: Context, number: int) -> TargetRo
         raise RowError(column, problem.message)
     if not row.get("unit_name"):
         raise RowError("unit_name", "须填写责任单位")
-    services.require_plan(ctx.user, pairing, "导入协议目标")
+    policy.require_plan(ctx.user, pairing, "导入协议目标")
     # Last, so a row already wrong in itself is not also reported as a repeat.
     ctx.once((pairing.pk, year, indicator), "indicator", "同一结对、年度和指标", number)
     return TargetRow(

@@ -14,22 +14,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from xiezuo.accounts.permissions import may_manage_pairings
+from xiezuo.accounts.policy import is_national
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
-from xiezuo.core.errors import Forbidden, Problem, UserError
-from xiezuo.pairing import fiscal, optimizer, services
+from xiezuo.core.errors import Problem, UserError
+from xiezuo.pairing import fiscal, optimizer, policy, services
 from xiezuo.pairing.choices import Kind, Level, Status
 from xiezuo.pairing.models import Pairing, Proposal
 from xiezuo.regions import codes
 from xiezuo.regions.models import Region
 from xiezuo.regions.selectors import current_region
+
+if TYPE_CHECKING:
+    from xiezuo.accounts.models import User
 
 PANEL_YEARS = (2014, 2020)
 
@@ -323,15 +326,11 @@ def compare(built: Built, solution: optimizer.Solution) -> dict[str, Any]:
 # ---------------------------------------------------------------- proposals
 
 
-def _require_manager(actor: Any) -> None:
-    if actor is not None and not may_manage_pairings(actor):
-        raise Forbidden("只有协作办的审核人或管理员可以使用结对优化", [Problem("权限不足", "权限")])
-
-
 @transaction.atomic
-def proposal_create(*, actor: Any, params: Params, title: str = "") -> Proposal:
-    """Record what was asked; the solving runs in the background (`tasks.solve_proposal`)."""
-    _require_manager(actor)
+def proposal_create(*, actor: User | None, params: Params, title: str = "") -> Proposal:
+    """Record what was asked; the caller solves it (the CLI at once; pages and the API through
+    `proposal_submit`, in the background)."""
+    policy.require_optimizer(actor)
     problems = []
     if not 1 <= params.max_per_east <= 50:
         problems.append(Problem("每个东部县最多结对数应在 1 到 50 之间", "max_per_east"))
@@ -343,12 +342,12 @@ def proposal_create(*, actor: Any, params: Params, title: str = "") -> Proposal:
         region = current_region(params.west_region)
         if region is None:
             problems.append(Problem(f"区划代码 {params.west_region} 不存在", "west_region"))
-        elif actor is not None and actor.side != "national" and not actor.is_superuser:
+        elif actor is not None and not is_national(actor):
             from xiezuo.accounts.scope import scope_for
 
             if not scope_for(actor).covers(region.code):
                 problems.append(Problem(f"{region.name} 不在您的范围内", "west_region"))
-    elif actor is not None and actor.side != "national" and not actor.is_superuser:
+    elif actor is not None and not is_national(actor):
         problems.append(Problem("请选择西部范围（全国范围只有国家级用户可用）", "west_region"))
     if problems:
         raise UserError("方案参数有误：" + problems[0].message, problems)
@@ -362,6 +361,18 @@ def proposal_create(*, actor: Any, params: Params, title: str = "") -> Proposal:
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=proposal, after=proposal.params)
+    return proposal
+
+
+def proposal_submit(*, actor: User, params: Params, title: str = "") -> Proposal:
+    """Record a proposal and queue its solving in one transaction (the task queue lives in the
+    same database), so a proposal never waits for a solver nobody will run."""
+    from xiezuo.pairing.tasks import solve_proposal_task  # the task calls these services
+
+    with transaction.atomic():
+        proposal = proposal_create(actor=actor, params=params, title=title)
+        solve_proposal_task.enqueue(proposal.pk)
+    proposal.refresh_from_db()
     return proposal
 
 
@@ -395,15 +406,18 @@ def proposal_solve(proposal: Proposal) -> Proposal:
 
 
 @transaction.atomic
-def proposal_accept(*, actor: Any, proposal: Proposal, start_year: int | None = None) -> int:
+def proposal_accept(
+    *, actor: User | None, proposal: Proposal, start_year: int | None = None
+) -> int:
     """Make the proposal real: one county pairing per western county. A county's other active
     county pairs (of this type) end the year before; pairs already as proposed are kept.
-    Returns the number of pairings created. All or nothing."""
-    _require_manager(actor)
+    Returns the number of pairings created. All or nothing. Pairings made by a western office
+    wait for their eastern counties to confirm them, as any pairing one side registers."""
     if proposal.state != Proposal.State.PROPOSED:
         raise UserError(f"方案状态为“{proposal.get_state_display()}”，只有待确认的方案可以采纳")
-    year = start_year or timezone.localdate().year
     assignment: dict[str, str] = proposal.result["solution"]["assignment"]
+    policy.require_accept(actor, assignment)
+    year = start_year or timezone.localdate().year
     regions = Region.objects.in_bulk([*assignment, *assignment.values()])
     created = 0
     for west_code, east_code in sorted(assignment.items()):
@@ -457,8 +471,8 @@ def proposal_fail(*, proposal_id: int, message: str) -> None:
 
 
 @transaction.atomic
-def proposal_discard(*, actor: Any, proposal: Proposal) -> Proposal:
-    _require_manager(actor)
+def proposal_discard(*, actor: User | None, proposal: Proposal) -> Proposal:
+    policy.require_proposal(actor, proposal)
     if proposal.state in (Proposal.State.ACCEPTED, Proposal.State.DISCARDED):
         raise UserError(f"方案已{proposal.get_state_display()}")
     proposal.state = Proposal.State.DISCARDED

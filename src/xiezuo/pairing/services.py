@@ -9,17 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from xiezuo.accounts.permissions import may_manage_pairings, may_plan
-from xiezuo.accounts.scope import own_prefix
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
-from xiezuo.core.errors import Forbidden, Problem, UserError
-from xiezuo.pairing import selectors
+from xiezuo.core.errors import Problem, UserError
+from xiezuo.pairing import policy, selectors
 from xiezuo.pairing.choices import (
     HELPING_PROVINCES,
     MAX_TARGET,
@@ -37,19 +35,12 @@ from xiezuo.paths import PACKAGE_DIR
 from xiezuo.regions import codes
 from xiezuo.regions.models import Region
 
+if TYPE_CHECKING:
+    from xiezuo.accounts.models import User
+
 PAIRS_2016_CSV = PACKAGE_DIR / "pairing" / "data" / "east_west_pairs_2016.csv"
 SOURCE_2016 = "2016 年东西部扶贫协作结对关系（《关于进一步加强东西部扶贫协作工作的指导意见》）"
 YEARS = (2000, 2100)
-
-
-def _require_side(actor: Any, pairing: Pairing, *, what: str) -> None:
-    """Offices act only for pairings one of whose sides lies in their own region."""
-    own = own_prefix(actor)
-    if own is None:
-        return
-    sides = [pairing.east_region_id or "", pairing.west_region_id]
-    if not own or not any(code.startswith(own) for code in sides):
-        raise Forbidden.because(f"您所在地区不是该结对的任何一方，不能{what}")
 
 
 # ---------------------------------------------------------------- pairings
@@ -82,6 +73,13 @@ def _check_helper(
                 )
             )
         return problems
+    if west.code[:2] in HELPING_PROVINCES:
+        problems.append(
+            Problem(
+                f"{west.name}（{west.code}）在东部协作省市，不能作为受帮扶方：受帮扶方应是西部地区",
+                "受帮扶方",
+            )
+        )
     assert east_region is not None
     if east_region.code[:2] not in HELPING_PROVINCES:
         problems.append(
@@ -116,19 +114,20 @@ def _check_years(start_year: int, end_year: int | None) -> list[Problem]:
 
 
 def _duplicate(
-    kind: str, east_region: Region | None, east_org: Organisation | None, west: Region
+    kind: str,
+    east_region: Region | None,
+    east_org: Organisation | None,
+    west: Region,
+    *,
+    exclude: int | None = None,
+    statuses: tuple[str, ...] = (Status.ACTIVE,),
 ) -> Pairing | None:
-    return (
-        Pairing.objects.filter(
-            kind=kind,
-            status=Status.ACTIVE,
-            west_region=west,
-            east_region=east_region,
-            east_org=east_org,
-        )
-        .select_related("east_region", "east_org", "west_region")
-        .first()
+    found = Pairing.objects.filter(
+        kind=kind, status__in=statuses, west_region=west, east_region=east_region, east_org=east_org
     )
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return found.select_related("east_region", "east_org", "west_region").first()
 
 
 def _check_parent(
@@ -164,21 +163,6 @@ def _check_parent(
     return parent, []
 
 
-def _may_create(actor: Any, east_region: Region | None, west: Region, level: int) -> None:
-    if actor is None:  # the system itself: loading the published list, the demo
-        return
-    if not may_manage_pairings(actor):
-        raise Forbidden.because("只有协作办的审核人或管理员可以登记结对")
-    own = own_prefix(actor)
-    if own is None:
-        return
-    if level < Level.COUNTY:
-        raise Forbidden.because("省级、市级结对由国家统一确定，只有国家级用户可以登记")
-    sides = [east_region.code if east_region else "", west.code]
-    if not own or not any(code.startswith(own) for code in sides):
-        raise Forbidden.because("结对的任何一方都不在您所在地区，不能登记")
-
-
 @dataclass
 class PairingDraft:
     """A pairing before it is saved: what the form, the API or one import row asks for."""
@@ -195,22 +179,28 @@ class PairingDraft:
     level: int = field(default=0, init=False)
 
 
-def pairing_check(*, actor: Any, draft: PairingDraft) -> PairingDraft:
+def pairing_check(*, actor: User | None, draft: PairingDraft) -> PairingDraft:
     """Every rule of a new pairing; fills in its level and parent, or raises a UserError whose
     problems name the field they concern. Writes nothing."""
     draft.level = _level_for(draft.west, draft.east_org)
-    _may_create(actor, draft.east_region, draft.west, draft.level)
+    policy.require_create(actor, draft.east_region, draft.east_org, draft.west)
     problems = _check_helper(draft.east_region, draft.east_org, draft.west, draft.level)
     if draft.kind not in Kind.values:
         problems.append(Problem(f"未知的结对类型“{draft.kind}”", "结对类型"))
     problems += _check_years(draft.start_year, draft.end_year)
     if not problems:
-        existing = _duplicate(draft.kind, draft.east_region, draft.east_org, draft.west)
+        existing = _duplicate(
+            draft.kind,
+            draft.east_region,
+            draft.east_org,
+            draft.west,
+            statuses=(Status.ACTIVE, Status.PROPOSED),
+        )
         if existing is not None:
             problems.append(
                 Problem(
-                    f"已有在结对的相同结对（编号 {existing.pk}：{existing}，"
-                    f"自 {existing.start_year} 年）",
+                    f"已有{existing.get_status_display()}的相同结对"
+                    f"（编号 {existing.pk}：{existing}，自 {existing.start_year} 年）",
                     "受帮扶方",
                 )
             )
@@ -225,8 +215,15 @@ def pairing_check(*, actor: Any, draft: PairingDraft) -> PairingDraft:
 
 
 @transaction.atomic
-def pairing_save(*, actor: Any, draft: PairingDraft) -> Pairing:
-    """Save a draft that `pairing_check` passed (the import checks all rows first)."""
+def pairing_save(*, actor: User | None, draft: PairingDraft) -> Pairing:
+    """Save a draft that `pairing_check` passed (the import checks all rows first). Registered by
+    one side, it is proposed and waits for the other; the platform's and a national office's
+    hold at once."""
+    ended = bool(draft.end_year and draft.end_year < timezone.localdate().year)
+    east = draft.east_region.code if draft.east_region else None
+    if east is None and draft.east_org is not None:
+        east = draft.east_org.region_id
+    awaiting = "" if ended else policy.confirm_side(actor, east, draft.west.code)
     pairing = Pairing.objects.create(
         kind=draft.kind,
         level=draft.level,
@@ -237,11 +234,8 @@ def pairing_save(*, actor: Any, draft: PairingDraft) -> Pairing:
         outside_parent_reason=draft.outside_parent_reason.strip(),
         start_year=draft.start_year,
         end_year=draft.end_year,
-        status=(
-            Status.ENDED
-            if draft.end_year and draft.end_year < timezone.localdate().year
-            else Status.ACTIVE
-        ),
+        status=Status.ENDED if ended else Status.PROPOSED if awaiting else Status.ACTIVE,
+        confirm_side=awaiting,
         source=draft.source[:200],
         created_by=actor if getattr(actor, "pk", None) else None,
     )
@@ -252,7 +246,7 @@ def pairing_save(*, actor: Any, draft: PairingDraft) -> Pairing:
 @transaction.atomic
 def pairing_create(
     *,
-    actor: Any,
+    actor: User | None,
     west: Region,
     start_year: int,
     east_region: Region | None = None,
@@ -278,17 +272,60 @@ def pairing_create(
     return pairing_save(actor=actor, draft=pairing_check(actor=actor, draft=draft))
 
 
-def may_change_pairing(actor: Any, pairing: Pairing) -> None:
+def may_change_pairing(actor: User | None, pairing: Pairing) -> None:
     """Raise Forbidden unless the actor may change this pairing (the import asks before its
     preview, so a file it cannot write never looks clean)."""
-    if actor is not None and not may_manage_pairings(actor):
-        raise Forbidden.because("只有协作办的审核人或管理员可以修改结对")
-    _require_side(actor, pairing, what="修改它")
+    policy.require_change(actor, pairing)
+
+
+def _decide(actor: User | None, pairing: Pairing, *, confirm: bool, reason: str) -> Pairing:
+    policy.require_confirm(actor, pairing)
+    if not confirm and not reason.strip():
+        raise UserError("不确认须说明理由", [Problem("不确认须说明理由", "理由")])
+    if confirm and _duplicate(
+        pairing.kind, pairing.east_region, pairing.east_org, pairing.west_region, exclude=pairing.pk
+    ):
+        raise UserError("已有在结对的相同结对：该提议不能再确认")
+    before = snapshot(pairing)
+    pairing.status = Status.ACTIVE if confirm else Status.DECLINED
+    pairing.confirmed_by = actor if getattr(actor, "pk", None) else None
+    pairing.confirmed_at = timezone.now()
+    pairing.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    b, a = changed(before, snapshot(pairing))
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=pairing,
+        before=b,
+        after=a,
+        summary=("confirmed" if confirm else f"declined: {reason.strip()}")[:200],
+    )
+    return pairing
+
+
+@transaction.atomic
+def pairing_confirm(*, actor: User | None, pairing: Pairing) -> Pairing:
+    """The other side confirms a proposed pairing: from now on it holds, and each side sees the
+    other."""
+    return _decide(actor, _locked(pairing), confirm=True, reason="")
+
+
+@transaction.atomic
+def pairing_decline(*, actor: User | None, pairing: Pairing, reason: str) -> Pairing:
+    """The other side declines a proposed pairing, saying why; it never takes effect."""
+    return _decide(actor, _locked(pairing), confirm=False, reason=reason)
+
+
+def _locked(pairing: Pairing) -> Pairing:
+    pairing.status = (
+        Pairing.objects.select_for_update().values_list("status", flat=True).get(pk=pairing.pk)
+    )
+    return pairing
 
 
 @transaction.atomic
 def pairing_update(
-    *, actor: Any, pairing: Pairing, end_year: int | None, outside_parent_reason: str = ""
+    *, actor: User | None, pairing: Pairing, end_year: int | None, outside_parent_reason: str = ""
 ) -> bool:
     """Change a pairing's planned end year and its reason; returns whether anything changed."""
     may_change_pairing(actor, pairing)
@@ -310,11 +347,11 @@ def pairing_update(
 
 
 @transaction.atomic
-def pairing_end(*, actor: Any, pairing: Pairing, end_year: int, reason: str = "") -> Pairing:
+def pairing_end(
+    *, actor: User | None, pairing: Pairing, end_year: int, reason: str = ""
+) -> Pairing:
     """End a pairing (its history stays). Pairs inside it must be ended first, so none dangles."""
-    if actor is not None and not may_manage_pairings(actor):
-        raise Forbidden.because("只有协作办的审核人或管理员可以结束结对")
-    _require_side(actor, pairing, what="结束它")
+    policy.require_change(actor, pairing, what="结束它")
     if pairing.status == Status.ENDED:
         raise UserError(f"结对 {pairing} 已于 {pairing.end_year} 年结束")
     if end_year < pairing.start_year:
@@ -337,7 +374,7 @@ def pairing_end(*, actor: Any, pairing: Pairing, end_year: int, reason: str = ""
 
 @transaction.atomic
 def organisation_get_or_create(
-    *, actor: Any, name: str, kind: str, region: Region | None = None, credit_code: str = ""
+    *, actor: User | None, name: str, kind: str, region: Region | None = None, credit_code: str = ""
 ) -> Organisation:
     name = name.strip()
     if not name:
@@ -347,13 +384,14 @@ def organisation_get_or_create(
     org = Organisation.objects.filter(name=name).first()
     if org is not None:
         return org
+    policy.require_organisation(actor, region.code if region else None)
     org = Organisation.objects.create(name=name, kind=kind, region=region, credit_code=credit_code)
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=org, after=snapshot(org))
     return org
 
 
 @transaction.atomic
-def pairs_2016_load(*, actor: Any, path: Path = PAIRS_2016_CSV) -> int:
+def pairs_2016_load(*, actor: User | None, path: Path = PAIRS_2016_CSV) -> int:
     """Load the published 2016 province and prefecture pairs; those already present are kept.
 
     Returns the number of pairings created."""
@@ -390,24 +428,16 @@ def pairs_2016_load(*, actor: Any, path: Path = PAIRS_2016_CSV) -> int:
 # ---------------------------------------------------------------- agreements, targets, tasks
 
 
-def require_plan(actor: Any, pairing: Pairing, what: str) -> None:
-    if actor is None:
-        return
-    if not may_plan(actor):
-        raise Forbidden.because(f"您的角色不能{what}")
-    _require_side(actor, pairing, what=what)
-
-
 @transaction.atomic
 def agreement_create(
     *,
-    actor: Any,
+    actor: User | None,
     pairing: Pairing,
     year: int,
     signed_on: datetime.date | None = None,
     note: str = "",
 ) -> Agreement:
-    require_plan(actor, pairing, "签订协议")
+    policy.require_plan(actor, pairing, "签订协议")
     problems = []
     last = pairing.end_year or YEARS[1]
     if not pairing.start_year <= year <= last:
@@ -475,7 +505,7 @@ def check_target(
 @transaction.atomic
 def target_set(
     *,
-    actor: Any,
+    actor: User | None,
     agreement: Agreement,
     indicator: str,
     value: Any,
@@ -485,7 +515,7 @@ def target_set(
     owner: Any = None,
 ) -> Target:
     """Create or update the agreement's target for one indicator (one target per indicator)."""
-    require_plan(actor, agreement.pairing, "设定目标")
+    policy.require_plan(actor, agreement.pairing, "设定目标")
     problems = check_target(agreement, indicator, value, deadline)
     if not responsible_unit.strip():
         problems.append(Problem("须填写责任单位", "责任单位"))
@@ -533,7 +563,7 @@ DEFAULT_MILESTONES = (25, 50, 75, 100)
 @transaction.atomic
 def target_schedule(
     *,
-    actor: Any,
+    actor: User | None,
     target: Target,
     shares: Sequence[int] = DEFAULT_MILESTONES,
     plan_days: int = 30,
@@ -541,7 +571,7 @@ def target_schedule(
     """Schedule back from the deadline (倒排工期): a work plan first, then milestones that reach
     each share of the target at equal steps ending on the deadline. Open tasks of an earlier
     schedule are replaced; finished ones stay as the record of what was done."""
-    require_plan(actor, target.agreement.pairing, "安排任务")
+    policy.require_plan(actor, target.agreement.pairing, "安排任务")
     start = target.agreement.signed_on or datetime.date(target.agreement.year, 1, 1)
     span = (target.deadline - start).days
     if span < len(shares):
@@ -592,9 +622,9 @@ def target_schedule(
 
 @transaction.atomic
 def task_create(
-    *, actor: Any, target: Target, title: str, due: datetime.date, owner: Any = None
+    *, actor: User | None, target: Target, title: str, due: datetime.date, owner: Any = None
 ) -> Task:
-    require_plan(actor, target.agreement.pairing, "安排任务")
+    policy.require_plan(actor, target.agreement.pairing, "安排任务")
     problems = []
     if not title.strip():
         problems.append(Problem("须填写任务内容", "任务"))
@@ -609,12 +639,11 @@ def task_create(
 
 
 @transaction.atomic
-def task_set_status(*, actor: Any, task: Task, status: str) -> Task:
+def task_set_status(*, actor: User | None, task: Task, status: str) -> Task:
     """The task's owner, or a planner of the pairing, moves it on."""
     if status not in TaskStatus.values:
         raise UserError(f"未知的任务状态“{status}”", [Problem(f"未知的任务状态“{status}”", "状态")])
-    if actor is not None and task.owner_id != getattr(actor, "pk", None):
-        require_plan(actor, task.target.agreement.pairing, "更新任务")
+    policy.require_task_status(actor, task)
     before = snapshot(task)
     task.status = status
     task.done_on = timezone.localdate() if status == TaskStatus.DONE else None
@@ -622,3 +651,26 @@ def task_set_status(*, actor: Any, task: Task, status: str) -> Task:
     b, a = changed(before, snapshot(task))
     audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=task, before=b, after=a)
     return task
+
+
+@transaction.atomic
+def organisation_save(*, actor: User | None, organisation: Organisation, created: bool) -> None:
+    """The admin's way in for helping organisations: checked against the seat before and after
+    the change (nobody moves an organisation out of another office's region, or into its own)."""
+    if not created:
+        current = Organisation.objects.filter(pk=organisation.pk).values_list(
+            "region_id", flat=True
+        )
+        policy.require_organisation(actor, current.first())
+    policy.require_organisation(actor, organisation.region_id)
+    before = None if created else snapshot(Organisation.objects.get(pk=organisation.pk))
+    organisation.save()
+    after = snapshot(organisation)
+    if before is None:
+        audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=organisation, after=after)
+    else:
+        b, a = changed(before, after)
+        if a:
+            audit_record(
+                actor=actor, action=AuditEvent.Action.UPDATE, obj=organisation, before=b, after=a
+            )
