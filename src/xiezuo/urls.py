@@ -12,3 +12,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("xiezuo.web.urls")),
 ]
+
+handler400 = "xiezuo.web.errors.bad_request"
+handler403 = "xiezuo.web.errors.forbidden"
+handler404 = "xiezuo.web.errors.not_found"
+handler500 = "xiezuo.web.errors.server_error"

@@ -18,10 +18,10 @@ from xiezuo.core import crypto
 from xiezuo.imports import services as imports
 from xiezuo.imports.models import ImportBatch
 from xiezuo.registry import generator
-from xiezuo.registry.importing import TEMPLATE_COLUMNS
 from xiezuo.registry.models import Household, HouseholdIncome, Member, StatusChange
 from xiezuo.registry.selectors import exit_eligibility
 from xiezuo.registry.services import poverty_lines_load
+from xiezuo.registry.vocabulary import TEMPLATE_COLUMNS
 
 HOUSEHOLDS = "/api/registry/households"
 
@@ -55,7 +55,7 @@ def _csv(rows: list[dict[str, str]]) -> bytes:
 @pytest.fixture
 def loaded(rows: list[dict[str, str]]) -> None:
     batch = imports.batch_create(
-        kind="registry", filename="registry.csv", source=io.BytesIO(_csv(rows)), user=None
+        kind="registry", filename="registry.csv", source=io.BytesIO(_csv(rows)), actor=None
     )
     imports.batch_commit(imports.batch_parse(batch, user=None), actor=None)
     assert Household.objects.exists()
@@ -342,6 +342,8 @@ def test_bad_file_shows_issues_with_row_and_column(
     assert refused.status_code == 400 and "不能提交" in refused.json()["detail"]
     assert not Household.objects.exists()
 
-    broken = _upload(client, b"\x00\x01 not a table", name="broken.xlsx").json()
-    assert broken["state"]["code"] == "failed"
-    assert broken["issues"] and broken["issues"][0]["row"] == 0 and broken["message"]
+    # A file that is no workbook is refused at the upload, with its own words and no row.
+    broken = _upload(client, b"\x00\x01 not a table", name="broken.xlsx")
+    assert broken.status_code == 400
+    assert "不是 Excel 工作簿" in broken.json()["detail"] and "行" not in broken.json()["detail"]
+    assert ImportBatch.objects.filter(filename="broken.xlsx").count() == 0

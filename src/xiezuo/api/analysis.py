@@ -41,7 +41,9 @@ class FiscalUnitOut(Schema):
 
 
 class FiscalFilters(Schema):
-    unit: str | None = Field(None, pattern=r"^\d{6}$", description="帮扶方单位（省或市）的区划代码")
+    unit: str | None = Field(
+        None, pattern=r"^[0-9]{6}$", description="帮扶方单位（省或市）的区划代码"
+    )
 
 
 class MoneyOut(Schema):

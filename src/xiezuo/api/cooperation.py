@@ -11,7 +11,7 @@ refusal a 403, a malformed body a 422.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -19,7 +19,16 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 from ninja.responses import Status as Reply
 
-from xiezuo.api.schemas import ERRORS, WRITE_ERRORS, ChoiceOut, Paging, RegionPrefix
+from xiezuo.accounts.requests import actor
+from xiezuo.api.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    ChoiceOut,
+    ObjectId,
+    Paging,
+    RegionPrefix,
+    api_enum,
+)
 from xiezuo.api.schemas import choice as _choice
 from xiezuo.cooperation import selectors, services, specs
 from xiezuo.cooperation.choices import Kind, State
@@ -29,18 +38,27 @@ from xiezuo.pairing import selectors as pairing_selectors
 
 router = Router(tags=["cooperation"])
 
+# Code lists under names of their own in the OpenAPI document (see schemas.api_enum); the
+# type checker sees the apps' own choices, which they accept the values of.
+if TYPE_CHECKING:
+    RecordKind = Kind
+    ReportState = State
+else:
+    RecordKind = api_enum("RecordKind", Kind)
+    ReportState = api_enum("ReportState", State)
+
 Value = str | int | float | bool | None
 
 
 class RecordFilters(Paging):
-    pairing: int | None = Field(None, description="结对编号")
+    pairing: ObjectId | None = Field(None, description="结对编号")
     region: RegionPrefix | None = None
     year: int | None = Field(None, ge=2000, le=2100)
-    state: State | None = None
+    state: ReportState | None = None
 
 
 class ReportFilters(Paging):
-    state: State | None = None
+    state: ReportState | None = None
     year: int | None = Field(None, ge=2000, le=2100)
 
 
@@ -51,7 +69,7 @@ class UnitOut(Schema):
 
 class ReportOut(Schema):
     id: int
-    pairing_id: int
+    pairing_id: ObjectId
     pairing: str
     reporter: UnitOut
     year: int
@@ -105,9 +123,11 @@ class RecordChangeIn(Schema):
 
 
 class RecordIn(RecordChangeIn):
-    pairing_id: int
+    pairing_id: ObjectId
     reporter_code: str | None = Field(
-        None, pattern=r"^\d{6}(\d{3}(\d{3})?)?$", description="填报单位；不填为您所在的地区"
+        None,
+        pattern=r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$",
+        description="填报单位；不填为您所在的地区",
     )
     year: int = Field(ge=2000, le=2100)
 
@@ -212,7 +232,7 @@ def _known(spec: specs.Spec, values: dict[str, Value]) -> None:
     response={200: RecordPage, **ERRORS},
     summary="One kind's records in scope, filtered by pairing, region, year and report state",
 )
-def record_list(request: HttpRequest, kind: Kind, filters: Query[RecordFilters]) -> Any:
+def record_list(request: HttpRequest, kind: RecordKind, filters: Query[RecordFilters]) -> Any:
     spec = specs.spec(kind)
     qs = selectors.record_list(
         user=request.user,
@@ -235,7 +255,7 @@ def record_list(request: HttpRequest, kind: Kind, filters: Query[RecordFilters])
     response={200: RecordOut, **ERRORS},
     summary="One record",
 )
-def record_get(request: HttpRequest, kind: Kind, record_id: int) -> Any:
+def record_get(request: HttpRequest, kind: RecordKind, record_id: ObjectId) -> Any:
     spec = specs.spec(kind)
     return _record_out(spec, _one(request, spec, record_id))
 
@@ -245,12 +265,12 @@ def record_get(request: HttpRequest, kind: Kind, record_id: int) -> Any:
     response={201: RecordOut, **WRITE_ERRORS},
     summary="Report a record (reporter or admin) into the unit's report of the pairing and year",
 )
-def record_create(request: HttpRequest, kind: Kind, data: RecordIn) -> Any:
+def record_create(request: HttpRequest, kind: RecordKind, data: RecordIn) -> Any:
     spec = specs.spec(kind)
     _known(spec, data.values)
     pairing = pairing_selectors.pairing_get(user=request.user, pk=data.pairing_id)
     record = services.record_create(
-        actor=request.user,
+        actor=actor(request),
         kind=kind,
         pairing=pairing,
         reporter=reporting_unit(request.user, data.reporter_code),
@@ -267,12 +287,14 @@ def record_create(request: HttpRequest, kind: Kind, data: RecordIn) -> Any:
     response={200: RecordOut, **WRITE_ERRORS},
     summary="Change a record: all its values (people kept unless given)",
 )
-def record_update(request: HttpRequest, kind: Kind, record_id: int, data: RecordChangeIn) -> Any:
+def record_update(
+    request: HttpRequest, kind: RecordKind, record_id: ObjectId, data: RecordChangeIn
+) -> Any:
     spec = specs.spec(kind)
     _known(spec, data.values)
     record = selectors.record_get(user=request.user, kind=kind, pk=record_id)
     services.record_update(
-        actor=request.user,
+        actor=actor(request),
         record=record,
         raw=data.values,
         people=_people(data),
@@ -286,9 +308,9 @@ def record_update(request: HttpRequest, kind: Kind, record_id: int, data: Record
     response={204: None, **WRITE_ERRORS},
     summary="Delete a record of a report still being filled in",
 )
-def record_delete(request: HttpRequest, kind: Kind, record_id: int) -> Any:
+def record_delete(request: HttpRequest, kind: RecordKind, record_id: ObjectId) -> Any:
     record = selectors.record_get(user=request.user, kind=kind, pk=record_id)
-    services.record_delete(actor=request.user, record=record)
+    services.record_delete(actor=actor(request), record=record)
     return Reply(204, None)
 
 
@@ -320,9 +342,9 @@ def report_queue(request: HttpRequest, paging: Query[Paging]) -> Any:
     response={200: ReportOut, **WRITE_ERRORS},
     summary="Submit a report for review (its records are locked while it waits)",
 )
-def report_submit(request: HttpRequest, report_id: int) -> Any:
+def report_submit(request: HttpRequest, report_id: ObjectId) -> Any:
     report = selectors.report_get(user=request.user, pk=report_id)
-    return _report_out(services.report_submit(actor=request.user, report=report))
+    return _report_out(services.report_submit(actor=actor(request), report=report))
 
 
 @router.post(
@@ -330,10 +352,10 @@ def report_submit(request: HttpRequest, report_id: int) -> Any:
     response={200: ReportOut, **WRITE_ERRORS},
     summary="Approve (lock) or return a submitted report — a reviewer one level up",
 )
-def report_review(request: HttpRequest, report_id: int, data: ReviewIn) -> Any:
+def report_review(request: HttpRequest, report_id: ObjectId, data: ReviewIn) -> Any:
     report = selectors.report_get(user=request.user, pk=report_id)
     reviewed = services.report_review(
-        actor=request.user, report=report, approve=data.approve, comment=data.comment
+        actor=actor(request), report=report, approve=data.approve, comment=data.comment
     )
     return _report_out(reviewed)
 
@@ -343,8 +365,8 @@ def report_review(request: HttpRequest, report_id: int, data: ReviewIn) -> Any:
     response={200: ReportOut, **WRITE_ERRORS},
     summary="Reopen an approved report, with a reason kept in the audit trail",
 )
-def report_unlock(request: HttpRequest, report_id: int, data: UnlockIn) -> Any:
+def report_unlock(request: HttpRequest, report_id: ObjectId, data: UnlockIn) -> Any:
     report = selectors.report_get(user=request.user, pk=report_id)
     return _report_out(
-        services.report_unlock(actor=request.user, report=report, reason=data.reason)
+        services.report_unlock(actor=actor(request), report=report, reason=data.reason)
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,8 +18,17 @@ from ninja import Field, Query, Router, Schema
 from ninja.responses import Status as Reply
 
 from xiezuo.accounts.models import User
+from xiezuo.accounts.requests import actor
 from xiezuo.accounts.selectors import active_user
-from xiezuo.api.schemas import ERRORS, WRITE_ERRORS, ChoiceOut, Paging, RegionPrefix
+from xiezuo.api.schemas import (
+    ERRORS,
+    WRITE_ERRORS,
+    ChoiceOut,
+    ObjectId,
+    Paging,
+    RegionPrefix,
+    api_enum,
+)
 from xiezuo.api.schemas import choice as _choice
 from xiezuo.core.errors import Problem, UserError
 from xiezuo.pairing import selectors, services
@@ -30,11 +39,26 @@ from xiezuo.regions.selectors import region_from_text
 
 router = Router(tags=["pairing"])
 
+# Code lists under names of their own in the OpenAPI document (see schemas.api_enum); the
+# type checker sees the apps' own choices, which they accept the values of.
+if TYPE_CHECKING:
+    PairingLevel = Level
+    PairingKind = Kind
+    PairingStatus = Status
+    TargetIndicator = Indicator
+    TaskState = TaskStatus
+else:
+    PairingLevel = api_enum("PairingLevel", Level)
+    PairingKind = api_enum("PairingKind", Kind)
+    PairingStatus = api_enum("PairingStatus", Status)
+    TargetIndicator = api_enum("TargetIndicator", Indicator)
+    TaskState = api_enum("TaskState", TaskStatus)
+
 
 class PairingFilters(Paging):
-    level: Level | None = None
-    kind: Kind | None = None
-    status: Status | None = None
+    level: PairingLevel | None = None
+    kind: PairingKind | None = None
+    status: PairingStatus | None = None
     region: RegionPrefix | None = None
     q: str | None = Field(None, max_length=40, description="名称包含")
 
@@ -55,6 +79,7 @@ class PairingOut(Schema):
     status: ChoiceOut
     parent_id: int | None
     outside_parent_reason: str
+    confirm_side: str = Field(description="待确认时须由哪一方确认：east / west；已生效为空")
 
 
 class PairingPage(Schema):
@@ -102,10 +127,10 @@ class PairingDetailOut(PairingOut):
 
 
 class PairingIn(Schema):
-    west_code: str = Field(pattern=r"^\d{6}(\d{3}(\d{3})?)?$")
-    east_code: str | None = Field(None, pattern=r"^\d{6}(\d{3}(\d{3})?)?$")
+    west_code: str = Field(pattern=r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
+    east_code: str | None = Field(None, pattern=r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
     east_org: str | None = Field(None, max_length=200, description="帮扶单位名称（已登记的单位）")
-    kind: Kind = Kind.EAST_WEST
+    kind: PairingKind = PairingKind(Kind.EAST_WEST.value)
     start_year: int = Field(ge=2000, le=2100)
     end_year: int | None = Field(None, ge=2000, le=2100)
     parent_id: int | None = None
@@ -115,6 +140,10 @@ class PairingIn(Schema):
 class EndIn(Schema):
     end_year: int = Field(ge=2000, le=2100)
     reason: str = Field("", max_length=300)
+
+
+class DeclineIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
 
 
 class AgreementIn(Schema):
@@ -142,7 +171,7 @@ class TaskIn(Schema):
 
 
 class TaskStatusIn(Schema):
-    status: TaskStatus
+    status: TaskState
 
 
 class AlertsOut(Schema):
@@ -165,6 +194,7 @@ def _pairing_out(p: Pairing) -> dict[str, Any]:
         "status": _choice(Status, p.status),
         "parent_id": p.parent_id,
         "outside_parent_reason": p.outside_parent_reason,
+        "confirm_side": p.confirm_side,
     }
 
 
@@ -272,7 +302,7 @@ def pairing_create(request: HttpRequest, data: PairingIn) -> Any:
     west = _region(data.west_code, "west_code")
     assert west is not None
     made = services.pairing_create(
-        actor=request.user,
+        actor=actor(request),
         west=west,
         east_region=_region(data.east_code, "east_code"),
         east_org=org,
@@ -295,7 +325,7 @@ def pairing_network(request: HttpRequest) -> Any:
     response={200: PairingDetailOut, **ERRORS},
     summary="One pairing with the pairs inside it, its agreements, targets, progress and tasks",
 )
-def pairing_get(request: HttpRequest, pairing_id: int) -> Any:
+def pairing_get(request: HttpRequest, pairing_id: ObjectId) -> Any:
     return _detail(selectors.pairing_get(user=request.user, pk=pairing_id))
 
 
@@ -304,11 +334,33 @@ def pairing_get(request: HttpRequest, pairing_id: int) -> Any:
     response={200: PairingDetailOut, **WRITE_ERRORS},
     summary="End a pairing (its history stays)",
 )
-def pairing_end(request: HttpRequest, pairing_id: int, data: EndIn) -> Any:
+def pairing_end(request: HttpRequest, pairing_id: ObjectId, data: EndIn) -> Any:
     pairing = selectors.pairing_get(user=request.user, pk=pairing_id)
     services.pairing_end(
-        actor=request.user, pairing=pairing, end_year=data.end_year, reason=data.reason
+        actor=actor(request), pairing=pairing, end_year=data.end_year, reason=data.reason
     )
+    return _detail(selectors.pairing_get(user=request.user, pk=pairing_id))
+
+
+@router.post(
+    "/pairings/{int:pairing_id}/confirm",
+    response={200: PairingDetailOut, **WRITE_ERRORS},
+    summary="Confirm a pairing the other side proposed (the other side's office, or national)",
+)
+def pairing_confirm(request: HttpRequest, pairing_id: ObjectId) -> Any:
+    pairing = selectors.pairing_get(user=request.user, pk=pairing_id)
+    services.pairing_confirm(actor=actor(request), pairing=pairing)
+    return _detail(selectors.pairing_get(user=request.user, pk=pairing_id))
+
+
+@router.post(
+    "/pairings/{int:pairing_id}/decline",
+    response={200: PairingDetailOut, **WRITE_ERRORS},
+    summary="Decline a pairing the other side proposed, saying why",
+)
+def pairing_decline(request: HttpRequest, pairing_id: ObjectId, data: DeclineIn) -> Any:
+    pairing = selectors.pairing_get(user=request.user, pk=pairing_id)
+    services.pairing_decline(actor=actor(request), pairing=pairing, reason=data.reason)
     return _detail(selectors.pairing_get(user=request.user, pk=pairing_id))
 
 
@@ -317,10 +369,10 @@ def pairing_end(request: HttpRequest, pairing_id: int, data: EndIn) -> Any:
     response={201: AgreementOut, **WRITE_ERRORS},
     summary="Create the pairing's agreement for a year",
 )
-def agreement_create(request: HttpRequest, pairing_id: int, data: AgreementIn) -> Any:
+def agreement_create(request: HttpRequest, pairing_id: ObjectId, data: AgreementIn) -> Any:
     pairing = selectors.pairing_get(user=request.user, pk=pairing_id)
     made = services.agreement_create(
-        actor=request.user,
+        actor=actor(request),
         pairing=pairing,
         year=data.year,
         signed_on=data.signed_on,
@@ -335,11 +387,11 @@ def agreement_create(request: HttpRequest, pairing_id: int, data: AgreementIn) -
     summary="Set (create or update) the agreement's target for one indicator",
 )
 def target_set(
-    request: HttpRequest, agreement_id: int, indicator: Indicator, data: TargetIn
+    request: HttpRequest, agreement_id: ObjectId, indicator: TargetIndicator, data: TargetIn
 ) -> Any:
     agreement = selectors.agreement_get(user=request.user, pk=agreement_id)
     target = services.target_set(
-        actor=request.user,
+        actor=actor(request),
         agreement=agreement,
         indicator=indicator,
         value=data.value,
@@ -356,9 +408,9 @@ def target_set(
     response={200: TargetOut, **WRITE_ERRORS},
     summary="Schedule milestones back from the target's deadline (replaces open tasks)",
 )
-def target_schedule(request: HttpRequest, target_id: int, data: ScheduleIn) -> Any:
+def target_schedule(request: HttpRequest, target_id: ObjectId, data: ScheduleIn) -> Any:
     target = selectors.target_get(user=request.user, pk=target_id)
-    services.target_schedule(actor=request.user, target=target, shares=data.shares)
+    services.target_schedule(actor=actor(request), target=target, shares=data.shares)
     return _target_out(selectors.target_get(user=request.user, pk=target_id), timezone.localdate())
 
 
@@ -367,10 +419,10 @@ def target_schedule(request: HttpRequest, target_id: int, data: ScheduleIn) -> A
     response={201: TaskOut, **WRITE_ERRORS},
     summary="Add a task toward a target",
 )
-def task_create(request: HttpRequest, target_id: int, data: TaskIn) -> Any:
+def task_create(request: HttpRequest, target_id: ObjectId, data: TaskIn) -> Any:
     target = selectors.target_get(user=request.user, pk=target_id)
     task = services.task_create(
-        actor=request.user,
+        actor=actor(request),
         target=target,
         title=data.title,
         due=data.due,
@@ -384,9 +436,9 @@ def task_create(request: HttpRequest, target_id: int, data: TaskIn) -> Any:
     response={200: TaskOut, **WRITE_ERRORS},
     summary="Move a task on (its owner, or a planner of the pairing)",
 )
-def task_status(request: HttpRequest, task_id: int, data: TaskStatusIn) -> Any:
+def task_status(request: HttpRequest, task_id: ObjectId, data: TaskStatusIn) -> Any:
     task = selectors.task_get(user=request.user, pk=task_id)
-    task = services.task_set_status(actor=request.user, task=task, status=data.status)
+    task = services.task_set_status(actor=actor(request), task=task, status=data.status)
     return _task_out(task, timezone.localdate())
 
 
@@ -408,7 +460,9 @@ def tasks_mine(request: HttpRequest) -> Any:
 
 
 class ProposalIn(Schema):
-    west_region: str = Field("", pattern=r"^(\d{6})?$", description="西部范围；空为全国（国家级）")
+    west_region: str = Field(
+        "", pattern=r"^([0-9]{6})?$", description="西部范围；空为全国（国家级）"
+    )
     year: int = Field(2020, ge=2014, le=2030, description="帮扶能力所用的财政年度")
     max_per_east: int = Field(3, ge=1, le=50)
     deep_weight: float = Field(1.5, ge=1, le=5)
@@ -455,11 +509,9 @@ def _proposal_out(p: Proposal) -> dict[str, Any]:
 )
 def proposal_create(request: HttpRequest, data: ProposalIn) -> Any:
     from xiezuo.pairing import optimizing
-    from xiezuo.pairing.tasks import solve_proposal_task
 
     params = optimizing.Params.from_json(data.model_dump())
-    proposal = optimizing.proposal_create(actor=request.user, params=params)
-    solve_proposal_task.enqueue(proposal.pk)
+    proposal = optimizing.proposal_submit(actor=actor(request), params=params)
     return Reply(202, _proposal_out(selectors.proposal_get(user=request.user, pk=proposal.pk)))
 
 
@@ -468,7 +520,7 @@ def proposal_create(request: HttpRequest, data: ProposalIn) -> Any:
     response={200: ProposalOut, **ERRORS},
     summary="A proposal: its state, and once solved the pairs, loads, optimality and comparison",
 )
-def proposal_get(request: HttpRequest, proposal_id: int) -> Any:
+def proposal_get(request: HttpRequest, proposal_id: ObjectId) -> Any:
     return _proposal_out(selectors.proposal_get(user=request.user, pk=proposal_id))
 
 
@@ -477,12 +529,12 @@ def proposal_get(request: HttpRequest, proposal_id: int) -> Any:
     response={200: AcceptOut, **WRITE_ERRORS},
     summary="Accept a proposal: its county pairings are created, replaced ones ended",
 )
-def proposal_accept(request: HttpRequest, proposal_id: int, data: AcceptIn) -> Any:
+def proposal_accept(request: HttpRequest, proposal_id: ObjectId, data: AcceptIn) -> Any:
     from xiezuo.pairing import optimizing
 
     proposal = selectors.proposal_get(user=request.user, pk=proposal_id)
     created = optimizing.proposal_accept(
-        actor=request.user, proposal=proposal, start_year=data.start_year
+        actor=actor(request), proposal=proposal, start_year=data.start_year
     )
     return {"created": created, "proposal": _proposal_out(proposal)}
 
@@ -492,8 +544,8 @@ def proposal_accept(request: HttpRequest, proposal_id: int, data: AcceptIn) -> A
     response={200: ProposalOut, **WRITE_ERRORS},
     summary="Discard a proposal",
 )
-def proposal_discard(request: HttpRequest, proposal_id: int) -> Any:
+def proposal_discard(request: HttpRequest, proposal_id: ObjectId) -> Any:
     from xiezuo.pairing import optimizing
 
     proposal = selectors.proposal_get(user=request.user, pk=proposal_id)
-    return _proposal_out(optimizing.proposal_discard(actor=request.user, proposal=proposal))
+    return _proposal_out(optimizing.proposal_discard(actor=actor(request), proposal=proposal))

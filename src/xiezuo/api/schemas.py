@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import enum
 from typing import Annotated, Any
 
 from ninja import Field, Schema
+
+from xiezuo.core.params import MAX_ID, MAX_PAGE
 
 
 class ErrorOut(Schema):
@@ -26,11 +29,24 @@ def choice(choices: Any, value: str) -> dict[str, str]:
 
 
 class Paging(Schema):
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     page_size: int = Field(50, ge=1, le=200)
 
 
-RegionPrefix = Annotated[str, Field(pattern=r"^\d{2,12}$", description="区划代码（前缀）")]
+# [0-9], not \d: the schema's regex engine counts every Unicode digit as \d.
+RegionPrefix = Annotated[str, Field(pattern=r"^[0-9]{2,12}$", description="区划代码（前缀）")]
+# A database key: within what a 64-bit key holds, so a huge number is a 422, not a crash.
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def api_enum(name: str, choices: Any) -> Any:
+    """A code list under a name of its own in the OpenAPI document. The apps' code lists share
+    short names (pairing and registry both have a `Status`, pairing and cooperation a `Kind`),
+    and OpenAPI components are keyed by name: one would document the other's values."""
+    values = list(choices.values)
+    if all(isinstance(v, int) for v in values):
+        return enum.IntEnum(name, {f"V{v}": v for v in values})
+    return enum.StrEnum(name, {str(v): str(v) for v in values})
 
 
 class RegionOut(Schema):

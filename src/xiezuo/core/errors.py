@@ -30,10 +30,13 @@ class UserError(Exception):
         super().__init__(self.summary)
 
     def __str__(self) -> str:
-        if not self.problems:
+        # A problem that only repeats the summary ("退回须说明理由 — 审核意见: 退回须说明理由")
+        # is said once.
+        listed = [p for p in self.problems if p.message not in self.summary]
+        if not listed:
             return self.summary
-        shown = "\n".join(f"  - {p}" for p in self.problems[:20])
-        more = len(self.problems) - 20
+        shown = "\n".join(f"  - {p}" for p in listed[:20])
+        more = len(listed) - 20
         tail = f"\n  ... 另有 {more} 处问题" if more > 0 else ""
         return f"{self.summary}\n{shown}{tail}"
 

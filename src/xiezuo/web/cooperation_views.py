@@ -7,6 +7,7 @@ region scope in the selectors.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -19,10 +20,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xiezuo.accounts.permissions import may_import, may_review
-from xiezuo.cooperation import selectors, services, specs
+from xiezuo.accounts.policy import allows, may_review
+from xiezuo.accounts.requests import actor
+from xiezuo.cooperation import policy, selectors, services, specs
 from xiezuo.cooperation.choices import EDITABLE, State
 from xiezuo.cooperation.models import Record, Report
+from xiezuo.core import params
 from xiezuo.core.errors import Forbidden, NotFound, UserError
 from xiezuo.pairing import selectors as pairing_selectors
 from xiezuo.pairing.choices import Status
@@ -67,6 +70,33 @@ def _rows(spec: specs.Spec, records: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _may_report(request: HttpRequest, report: Report) -> bool:
+    """May this user change the report's records (and submit it)? The service's own rule."""
+    return report.state in EDITABLE and allows(
+        policy.require_report_for, actor(request), report.pairing, report.reporter
+    )
+
+
+def _with_controls(request: HttpRequest, reports: Iterable[Report]) -> list[Report]:
+    """Each report with the actions this user may take on it (`report.controls`), decided by the
+    policy the services apply — four eyes included, in one query per kind for the whole list."""
+    user = actor(request)
+    reports = list(reports)
+    touched = policy.touched_by(user, [r.pk for r in reports if r.state == State.SUBMITTED])
+    for r in reports:
+        reviewable = r.state in (State.SUBMITTED, State.APPROVED) and allows(
+            policy.require_review, user, r, approving=False
+        )
+        r.controls = {  # type: ignore[attr-defined]
+            "submit": _may_report(request, r),
+            "return": reviewable and r.state == State.SUBMITTED,
+            "approve": r.state == State.SUBMITTED
+            and allows(policy.require_review, user, r, touched=r.pk in touched),
+            "unlock": reviewable and r.state == State.APPROVED,
+        }
+    return reports
+
+
 def _with_places(spec: specs.Spec, records: QuerySet[Record]) -> QuerySet[Record]:
     """The spec's region fields joined in, so a page of records costs one query."""
     places = [f.name for f in spec.fields if f.type == "region"]
@@ -84,9 +114,9 @@ def _listed(request: HttpRequest, spec: specs.Spec, filters: dict[str, str]) -> 
     qs = selectors.record_list(
         user=request.user,
         kind=spec.kind,
-        pairing=int(filters["pairing"]) if filters["pairing"].isdigit() else None,
-        region=filters["region"],
-        year=int(filters["year"]) if filters["year"].isdigit() else None,
+        pairing=params.id_or_none(filters["pairing"]),
+        region=params.code_or_empty(filters["region"]),
+        year=params.year_or_none(filters["year"]),
         state=filters["state"] if filters["state"] in State.values else "",
     )
     return _with_places(spec, qs)
@@ -106,8 +136,12 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/cooperation/index.html",
-        {"kinds": kinds, "to_review": to_review, "may_import": may_import(request.user)},
+        {"kinds": kinds, "to_review": to_review, "may_import": _may_enter(request)},
     )
+
+
+def _may_enter(request: HttpRequest) -> bool:
+    return allows(policy.require_import, actor(request))
 
 
 @login_required
@@ -129,7 +163,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
             "pairings": pairings,
             "states": State.choices,
-            "may_import": may_import(request.user),
+            "may_import": _may_enter(request),
         },
     )
 
@@ -146,10 +180,6 @@ def record_export(request: HttpRequest, kind: str) -> HttpResponseBase:
 # ---------------------------------------------------------------- entry
 
 
-def _refused(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("只有填报人或管理员可以填报帮扶记录", status=403)
-
-
 def _render_form(
     request: HttpRequest, form: RecordForm, record: Record | None = None, status: int = 200
 ) -> HttpResponse:
@@ -157,7 +187,7 @@ def _render_form(
         "spec": form.spec,
         "form": form,
         "record": record,
-        "may_import": may_import(request.user),
+        "may_import": _may_enter(request),
     }
     if record is not None:
         context["people"] = list(record.people.all()) if form.spec.people else []  # type: ignore[attr-defined]
@@ -166,7 +196,8 @@ def _render_form(
             if form.spec.kind == "project"
             else []
         )
-        context["editable"] = record.report.state in EDITABLE
+        context["editable"] = _may_report(request, record.report)
+        context["locked"] = record.report.state not in EDITABLE
         context["cells"] = _rows(form.spec, [record])[0]["cells"]
         context["fields"] = zip(form.spec.fields, context["cells"], strict=True)
     return render(request, "web/cooperation/record.html", context, status=status)
@@ -176,15 +207,13 @@ def _render_form(
 @require_http_methods(["GET", "POST"])
 def record_new(request: HttpRequest, kind: str) -> HttpResponse:
     spec = _spec(kind)
-    if not may_import(request.user):
-        return _refused(request)
-    user: Any = request.user
+    user = actor(request)
+    policy.require_import(user)
     pairings = list(pairing_selectors.pairing_list(user=user, status=Status.ACTIVE))
-    chosen = request.GET.get("pairing", "")
     initial = {
         "reporter": user.region_id or "",
         "year": timezone.localdate().year,
-        "pairing": int(chosen) if chosen.isdigit() else None,
+        "pairing": params.id_or_none(request.GET.get("pairing")),
     }
     form = record_form(kind)(request.POST or None, pairings=pairings, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -221,14 +250,12 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     record = selectors.record_get(user=request.user, kind=kind, pk=pk)
     form_class = record_form(kind)
     if request.method == "POST":
-        if not may_import(request.user):
-            return _refused(request)
         form = form_class(request.POST)
         if form.is_valid():
             people = form.people()
             try:
                 services.record_update(
-                    actor=request.user,
+                    actor=actor(request),
                     record=record,
                     raw=form.raw(),
                     people=people or None,
@@ -250,10 +277,10 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     spec = _spec(kind)
     record = selectors.record_get(user=request.user, kind=kind, pk=pk)
-    if not may_import(request.user):
-        return _refused(request)
     try:
-        services.record_delete(actor=request.user, record=record)
+        services.record_delete(actor=actor(request), record=record)
+    except Forbidden:
+        raise  # a refusal of rights is the 403 page, as for the record's form itself
     except UserError as exc:
         messages.error(request, str(exc))
         return redirect("web:coop_record", kind=kind, pk=pk)
@@ -264,8 +291,8 @@ def record_delete(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- report → review → lock
 
 
-def _with_counts(reports: Any) -> list[tuple[Report, dict[str, int]]]:
-    reports = list(reports)
+def _with_counts(request: HttpRequest, reports: Any) -> list[tuple[Report, dict[str, int]]]:
+    reports = _with_controls(request, reports)
     counts = selectors.report_counts(r.pk for r in reports)
     return [(r, counts[r.pk]) for r in reports]
 
@@ -283,15 +310,17 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "web/cooperation/reports.html",
         {
             "page": page,
-            "mine": _with_counts(page),
-            "to_review": _with_counts(selectors.reports_to_review(user=user)[:100])
+            "mine": _with_counts(request, page),
+            "to_review": _with_counts(request, selectors.reports_to_review(user=user)[:100])
             if reviewer
             else [],
-            "approved": _with_counts(selectors.reports_below(user=user, state=State.APPROVED)[:100])
+            "approved": _with_counts(
+                request, selectors.reports_below(user=user, state=State.APPROVED)[:100]
+            )
             if reviewer
             else [],
             "reviewer": reviewer,
-            "may_import": may_import(user),
+            "may_import": _may_enter(request),
             "kinds": specs.SPECS.values(),
         },
     )
@@ -307,15 +336,16 @@ def _act(request: HttpRequest, report: Report) -> None:
         "return": "报送已退回",
         "unlock": "报送已解锁，退回填报单位修改",
     }
+    user = actor(request)
     try:
         if action == "submit":
-            services.report_submit(actor=request.user, report=report)
+            services.report_submit(actor=user, report=report)
         elif action in ("approve", "return"):
             services.report_review(
-                actor=request.user, report=report, approve=action == "approve", comment=text
+                actor=user, report=report, approve=action == "approve", comment=text
             )
         elif action == "unlock":
-            services.report_unlock(actor=request.user, report=report, reason=text)
+            services.report_unlock(actor=user, report=report, reason=text)
         else:
             messages.error(request, "请求不完整")
             return
@@ -342,16 +372,13 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         rows = _rows(spec, records)
         if rows:
             sections.append((spec, rows))
-    user = request.user
     return render(
         request,
         "web/cooperation/report.html",
         {
-            "report": report,
+            "report": _with_controls(request, [report])[0],
             "sections": sections,
-            "editable": report.state in EDITABLE,
-            "may_import": may_import(user),
-            "reviewer": may_review(user),
+            "editable": _may_report(request, report),
             "kinds": specs.SPECS.values(),
         },
     )

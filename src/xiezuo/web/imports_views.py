@@ -2,56 +2,66 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xiezuo.accounts.permissions import may_import
-from xiezuo.core.errors import UserError
-from xiezuo.imports import selectors, services, templates
+from xiezuo.accounts.policy import allows
+from xiezuo.accounts.requests import actor
+from xiezuo.core.errors import Forbidden, NotFound, UserError
+from xiezuo.imports import kinds, policy, selectors, services, templates
 from xiezuo.imports.models import ImportBatch
-from xiezuo.imports.tasks import parse_batch_task
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(choices=services.importer_choices, label="数据类型")
-    file = forms.FileField(label="文件（.xlsx / .xls / .csv）")
+    kind = forms.ChoiceField(choices=kinds.choices, label=_("Kind of data"))
+    file = forms.FileField(label=_("File (.xlsx / .xls / .csv)"))
+
+
+def _uploadable(request: HttpRequest) -> list[tuple[str, object]]:
+    """The kinds this user may bring in: the same policy the upload applies."""
+    user = actor(request)
+    return [(k.kind, k.label) for k in kinds.all_kinds() if allows(policy.require_upload, user, k)]
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_list(request: HttpRequest) -> HttpResponse:
+    offered = _uploadable(request)
     form = UploadForm(
         request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind")}
     )
-    if request.method == "POST":
-        if not may_import(request.user):
-            return HttpResponseForbidden("您的角色不能导入数据")
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            try:
-                batch = services.batch_create(
-                    kind=form.cleaned_data["kind"],
-                    filename=upload.name,
-                    source=upload.file,
-                    user=request.user,
-                )
-            except UserError as exc:
-                form.add_error("file", str(exc))
-            else:
-                parse_batch_task.enqueue(str(batch.pk), request.user.pk)
-                return redirect("web:import_detail", batch_id=batch.pk)
+    cast(forms.ChoiceField, form.fields["kind"]).choices = offered
+    if request.method == "POST" and not offered:
+        # No kind this user may bring in, so no form on the page: a post anyway is refused.
+        raise Forbidden.because("您的角色不能导入数据")
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.batch_upload(
+                kind=form.cleaned_data["kind"],
+                filename=upload.name,
+                source=upload.file,
+                actor=actor(request),
+            )
+        except UserError as exc:
+            form.add_error("file", exc.summary)
+        else:
+            return redirect("web:import_detail", batch_id=batch.pk)
     return render(
         request,
         "web/imports/list.html",
         {
             "form": form,
             "batches": selectors.batch_list(user=request.user)[:50],
-            "may_import": may_import(request.user),
-            "kinds": services.importer_choices(),
+            "may_import": bool(offered),
+            "kinds": offered,
         },
     )
 
@@ -59,7 +69,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 def _batch(request: HttpRequest, batch_id: str) -> ImportBatch:
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
     if batch is None:
-        raise Http404("没有该导入批次，或不是您上传的")
+        raise NotFound("没有该导入批次，或不是您上传的")
     return batch
 
 
@@ -85,6 +95,7 @@ def import_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
                 ImportBatch.State.QUEUED,
                 ImportBatch.State.COMMITTING,
             ),
+            "may_commit": allows(policy.require_commit, actor(request), batch),
         },
     )
 
@@ -93,11 +104,9 @@ def import_detail(request: HttpRequest, batch_id: str) -> HttpResponse:
 @require_POST
 def import_commit(request: HttpRequest, batch_id: str) -> HttpResponse:
     batch = _batch(request, batch_id)
-    if batch.created_by_id != request.user.pk or not may_import(request.user):
-        return HttpResponseForbidden("只有上传者可以提交该批次")
     if batch.state == ImportBatch.State.QUEUED:
         return redirect("web:import_detail", batch_id=batch.pk)  # asked already: it is coming
-    if not services.batch_queue_commit(batch, user=request.user):
+    if not services.batch_queue_commit(batch, actor=actor(request)):
         messages.error(request, "该批次不能提交：请先修改文件中的问题后重新上传")
     return redirect("web:import_detail", batch_id=batch.pk)
 
@@ -105,7 +114,4 @@ def import_commit(request: HttpRequest, batch_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
-    try:
-        return templates.template_response(kind)
-    except UserError as exc:
-        raise Http404(str(exc)) from exc
+    return templates.template_response(kind)

@@ -16,10 +16,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from xiezuo.accounts.permissions import may_import, may_manage_pairings, may_plan
+from xiezuo.accounts.policy import allows
+from xiezuo.accounts.requests import actor
 from xiezuo.accounts.selectors import active_user
+from xiezuo.core import params
 from xiezuo.core.errors import Forbidden, UserError
-from xiezuo.pairing import selectors, services
+from xiezuo.pairing import policy, selectors, services
 from xiezuo.pairing.choices import Indicator, Kind, Level, Status, TaskStatus
 from xiezuo.pairing.models import Pairing
 from xiezuo.regions.models import Region
@@ -33,10 +35,9 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 
 
 def _listed(request: HttpRequest, filters: dict[str, str]) -> Any:
-    level = filters["level"]
     return selectors.pairing_list(
         user=request.user,
-        level=int(level) if level.isdigit() else None,
+        level=params.int_or_none(filters["level"], low=1, high=6),
         kind=filters["kind"],
         status=filters["status"],
         region=filters["region"],
@@ -87,11 +88,15 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     form = PairingForm(request.POST or None, initial={"start_year": timezone.localdate().year})
     if request.method == "POST":
-        if not may_manage_pairings(request.user):
-            return HttpResponse("您的角色不能登记结对", status=403)
+        # Without the role there is no form on the page: a post anyway is the 403 page. The
+        # service asks again; a refusal of a pairing's sides goes back onto the form.
+        policy.require_register(actor(request))
         made = _create_from_form(request, form)
         if made is not None:
-            messages.success(request, f"已登记结对：{made}")
+            if made.status == Status.PROPOSED:
+                messages.success(request, f"已提出结对：{made}，待对方确认后生效")
+            else:
+                messages.success(request, f"已登记结对：{made}")
             return redirect("web:pairing_detail", pk=made.pk)
     qs = _listed(request, filters)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -107,8 +112,8 @@ def pairing_list(request: HttpRequest) -> HttpResponse:
             "kinds": Kind.choices,
             "statuses": Status.choices,
             "form": form,
-            "may_manage": may_manage_pairings(request.user),
-            "may_import": may_import(request.user),
+            "may_manage": allows(policy.require_register, actor(request)),
+            "may_import": allows(policy.require_import, actor(request)),
         },
     )
 
@@ -130,7 +135,7 @@ def _create_from_form(request: HttpRequest, form: PairingForm) -> Pairing | None
         return None
     try:
         return services.pairing_create(
-            actor=request.user,
+            actor=actor(request),
             west=west,
             east_region=east,
             east_org=org,
@@ -169,11 +174,10 @@ def pairing_export(request: HttpRequest) -> HttpResponseBase:
 @login_required
 @require_GET
 def targets_export(request: HttpRequest) -> HttpResponseBase:
-    year = request.GET.get("year", "")
     targets = selectors.target_list(
         user=request.user,
         pairings=_listed(request, _filters(request)),
-        year=int(year) if year.isdigit() else None,
+        year=params.year_or_none(request.GET.get("year")),
     )
     return exports.targets_xlsx(request=request, targets=targets)
 
@@ -227,8 +231,9 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "agreements": agreements,
             "agreement_form": agreement_form,
             "target_form": target_form,
-            "may_plan": may_plan(request.user),
-            "may_manage": may_manage_pairings(request.user),
+            "may_plan": allows(policy.require_plan, actor(request), pairing, "安排任务"),
+            "may_manage": allows(policy.require_change, actor(request), pairing),
+            "may_confirm": allows(policy.require_confirm, actor(request), pairing),
             "task_statuses": TaskStatus.choices,
             "today": today,
         },
@@ -245,11 +250,12 @@ def _post_detail(
     request: HttpRequest, pairing: Pairing, agreement_form: AgreementForm, target_form: TargetForm
 ) -> bool:
     action = request.POST.get("form")
+    user = actor(request)
     try:
         if action == "agreement" and agreement_form.is_valid():
             data = agreement_form.cleaned_data
             services.agreement_create(
-                actor=request.user,
+                actor=user,
                 pairing=pairing,
                 year=data["year"],
                 signed_on=data["signed_on"],
@@ -260,26 +266,41 @@ def _post_detail(
         if action == "target" and target_form.is_valid():
             return _save_target(request, pairing, target_form)
         if action == "schedule":
-            target = selectors.target_get(user=request.user, pk=int(request.POST["target"]))
-            tasks = services.target_schedule(actor=request.user, target=target)
+            target_id = params.id_or_none(request.POST.get("target"))
+            if target_id is None:
+                raise UserError("请求不完整：没有指明目标")
+            target = selectors.target_get(user=request.user, pk=target_id)
+            tasks = services.target_schedule(actor=user, target=target)
             messages.success(request, f"已按截止日期倒排 {len(tasks)} 项任务")
             return True
         if action == "end":
+            year = request.POST.get("end_year") or str(timezone.localdate().year)
             services.pairing_end(
-                actor=request.user,
+                actor=user,
                 pairing=pairing,
-                end_year=int(request.POST.get("end_year") or timezone.localdate().year),
+                end_year=params.required_int({"y": year}, "y", "结束年份", low=2000, high=2100),
                 reason=request.POST.get("reason", ""),
             )
             messages.success(request, "结对已结束")
             return True
-    except UserError as exc:
-        form = target_form if action == "target" else agreement_form
-        _add_problems(form, exc, _TARGET_FIELDS | {"年度": "year", "签订日期": "signed_on"})
-        if action in ("schedule", "end"):
-            messages.error(request, str(exc))
+        if action == "confirm":
+            services.pairing_confirm(actor=user, pairing=pairing)
+            messages.success(request, "已确认结对：结对自即日起生效")
             return True
-    except (KeyError, ValueError):
+        if action == "decline":
+            services.pairing_decline(
+                actor=user, pairing=pairing, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, "已不予确认该结对")
+            return True
+    except UserError as exc:
+        if action in ("agreement", "target"):
+            form = target_form if action == "target" else agreement_form
+            _add_problems(form, exc, _TARGET_FIELDS | {"年度": "year", "签订日期": "signed_on"})
+            return False
+        messages.error(request, str(exc))
+        return True
+    if action not in ("agreement", "target"):
         messages.error(request, "请求不完整")
         return True
     return False
@@ -298,7 +319,7 @@ def _save_target(request: HttpRequest, pairing: Pairing, form: TargetForm) -> bo
             form.add_error("owner", f"没有用户名为“{data['owner']}”的在用账号")
             return False
     services.target_set(
-        actor=request.user,
+        actor=actor(request),
         agreement=agreement,
         indicator=data["indicator"],
         value=data["value"],
@@ -317,9 +338,11 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
     task = selectors.task_get(user=request.user, pk=pk)
     try:
         task = services.task_set_status(
-            actor=request.user, task=task, status=request.POST.get("status", "")
+            actor=actor(request), task=task, status=request.POST.get("status", "")
         )
     except UserError as exc:
+        if not request.headers.get("HX-Request"):
+            raise  # the error page, in the site's layout
         return HttpResponse(exc.summary, status=403 if isinstance(exc, Forbidden) else 400)
     if request.headers.get("HX-Request"):
         return render(
@@ -329,7 +352,7 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
                 "task": task,
                 "state": selectors.task_state(task, today=timezone.localdate()),
                 "task_statuses": TaskStatus.choices,
-                "may_plan": True,
+                "may_plan": allows(policy.require_task_status, actor(request), task),
             },
         )
     target = task.target
@@ -419,22 +442,19 @@ class OptimizerForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def optimizer_page(request: HttpRequest) -> HttpResponse:
     from xiezuo.pairing import optimizing
-    from xiezuo.pairing.tasks import solve_proposal_task
 
-    if not may_manage_pairings(request.user):
-        return HttpResponse("只有协作办的审核人或管理员可以使用结对优化", status=403)
-    user: Any = request.user
+    user = actor(request)
+    policy.require_optimizer(user)
     initial = {"west_region": user.region_id if user.region_id and user.side == "west" else ""}
     form = OptimizerForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         params = form.params()
         if not form.errors:
             try:
-                proposal = optimizing.proposal_create(actor=request.user, params=params)
+                proposal = optimizing.proposal_submit(actor=user, params=params)
             except UserError as exc:
                 _add_problems(form, exc, {k: k for k in form.fields})
             else:
-                solve_proposal_task.enqueue(proposal.pk)
                 return redirect("web:proposal_detail", pk=proposal.pk)
     return render(
         request,
@@ -451,20 +471,25 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
     proposal = selectors.proposal_get(user=request.user, pk=pk)
     if request.method == "POST":
+        user = actor(request)
         try:
             if request.POST.get("action") == "accept":
-                year = int(request.POST.get("start_year") or timezone.localdate().year)
+                year = request.POST.get("start_year") or str(timezone.localdate().year)
                 made = optimizing.proposal_accept(
-                    actor=request.user, proposal=proposal, start_year=year
+                    actor=user,
+                    proposal=proposal,
+                    start_year=params.required_int(
+                        {"y": year}, "y", "开始年份", low=2000, high=2100
+                    ),
                 )
                 messages.success(request, f"已采纳方案，新建县级结对 {made} 个")
             elif request.POST.get("action") == "discard":
-                optimizing.proposal_discard(actor=request.user, proposal=proposal)
+                optimizing.proposal_discard(actor=user, proposal=proposal)
                 messages.success(request, "已放弃该方案")
+            else:
+                messages.error(request, "请求不完整")
         except UserError as exc:
             messages.error(request, str(exc))
-        except ValueError:
-            messages.error(request, "开始年份应为数字")
         return redirect("web:proposal_detail", pk=proposal.pk)
     running = proposal.state in (Proposal.State.QUEUED, Proposal.State.SOLVING)
     template = (
@@ -481,7 +506,13 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "view": _proposal_view(proposal)
             if proposal.state != Proposal.State.INFEASIBLE
             else None,
-            "may_manage": may_manage_pairings(request.user),
+            "may_manage": allows(policy.require_proposal, actor(request), proposal)
+            and proposal.state == Proposal.State.PROPOSED,
+            "may_accept": allows(
+                policy.require_accept,
+                actor(request),
+                ((proposal.result or {}).get("solution") or {}).get("assignment") or {},
+            ),
             "this_year": timezone.localdate().year,
         },
     )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from xiezuo.accounts.permissions import may_reveal_ids
-from xiezuo.registry import selectors, services
+from xiezuo.accounts.policy import allows
+from xiezuo.accounts.requests import actor
+from xiezuo.core import params
+from xiezuo.registry import policy, selectors, services
 from xiezuo.registry.choices import Cause, HouseholdType, Status
 from xiezuo.web import exports
 
@@ -19,11 +21,10 @@ FILTERS = ("region", "status", "main_cause", "exit_year", "household_type")
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
-    values = {name: request.GET.get(name, "").strip() for name in FILTERS}
-    if values["exit_year"] and not values["exit_year"].isdigit():
-        values["exit_year"] = ""
-    if values["region"] and not (values["region"].isascii() and values["region"].isdigit()):
-        values["region"] = ""
+    values = {name: request.GET.get(name, "").strip()[:20] for name in FILTERS}
+    year = params.year_or_none(values["exit_year"])
+    values["exit_year"] = str(year) if year else ""
+    values["region"] = params.code_or_empty(values["region"])
     return values
 
 
@@ -71,7 +72,7 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
             "check": selectors.exit_eligibility(household, year),
             "check_year": year,
             "line": selectors.poverty_line(year),
-            "may_reveal": may_reveal_ids(request.user),
+            "may_reveal": allows(policy.require_reveal_any, actor(request), household),
         },
     )
 
@@ -80,10 +81,7 @@ def household_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def member_reveal(request: HttpRequest, member_id: int) -> HttpResponse:
     member = selectors.member_get(user=request.user, member_id=member_id)
-    try:
-        full = services.member_reveal_id(member=member, user=request.user)
-    except PermissionError as exc:
-        return HttpResponseForbidden(str(exc))
+    full = services.member_reveal_id(member=member, user=actor(request))
     response = render(request, "web/registry/_revealed_id.html", {"id_number": full})
     response["Cache-Control"] = "no-store"
     return response
@@ -116,11 +114,10 @@ def statistics(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def exit_check(request: HttpRequest) -> HttpResponse:
-    year_text = request.GET.get("year", "")
-    year = int(year_text) if year_text.isdigit() else None
+    year = params.year_or_none(request.GET.get("year"))
     findings = selectors.exited_not_meeting_rules(user=request.user, year=year)
     return render(
         request,
         "web/registry/exit_check.html",
-        {"findings": findings[:500], "total": len(findings), "year": year_text},
+        {"findings": findings[:500], "total": len(findings), "year": year or ""},
     )
