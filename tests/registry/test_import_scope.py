@@ -155,3 +155,43 @@ def test_a_cancelled_household_is_never_revived_by_a_file(
         c == "脱贫属性" and m == f"户 {number} 的状态不能从“注销”改为“已脱贫”" for _r, c, m in found
     ), found
     assert Household.objects.get(number=number).status == "cancelled"
+
+
+def test_the_office_above_both_sees_and_decides_on_its_page(
+    loaded: None,
+    generated_rows: list[dict[str, str]],
+    write_csv: Callable[..., Path],
+    bijiang_user: Any,
+    bijiang_village_code: str,
+) -> None:
+    from django.test import Client
+
+    number = generated_rows[0]["户编号"]
+    taken = _into_bijiang(_household(generated_rows, number), bijiang_village_code)
+    _import(write_csv(taken, name="take.csv"), bijiang_user)
+    conflict = ScopeConflict.objects.get()
+
+    outsider = Client()
+    outsider.force_login(bijiang_user)
+    assert number not in outsider.get("/registry/conflicts/").content.decode()
+    refused = outsider.post(
+        f"/registry/conflicts/{conflict.pk}/", {"decision": "transfer", "note": "x"}
+    )
+    assert refused.status_code == 404
+
+    office = Client()
+    office.force_login(
+        UserFactory(username="tr", side="west", region_id=TONGREN, roles=["viewer", "reviewer"])
+    )
+    listing = office.get("/registry/").content.decode()
+    assert 'data-testid="conflicts-waiting"' in listing
+    page = office.get("/registry/conflicts/").content.decode()
+    assert f'data-testid="conflict-{conflict.pk}"' in page and f"transfer-{conflict.pk}" in page
+    missing = office.post(f"/registry/conflicts/{conflict.pk}/", {"decision": "dismiss"})
+    assert missing.status_code == 302
+    conflict.refresh_from_db()
+    assert conflict.state == "open"  # no reason given: nothing decided
+    office.post(f"/registry/conflicts/{conflict.pk}/", {"decision": "dismiss", "note": "文件有误"})
+    conflict.refresh_from_db()
+    assert conflict.state == "dismissed" and conflict.note == "文件有误"
+    assert Household.objects.get(number=number).village_id.startswith(YANHE)

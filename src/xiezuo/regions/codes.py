@@ -101,6 +101,14 @@ def subtree_q(field: str, code: str) -> Q:
     return Q(**{f"{field}__gte": pfx, f"{field}__lt": prefix_upper_bound(pfx)})
 
 
+def subtree_prefix(code: str) -> str:
+    """What every code under `code` begins with: 520600 (铜仁市) → 5206, 520000 → 52. A code
+    that is not canonical (a typed 2- or 4-digit prefix) is taken as the prefix itself."""
+    if len(code) in (6, 9, 12) and code.isascii() and code.isdigit():
+        return prefix(code, level_of(code))
+    return code
+
+
 def within(code: str, outer: str) -> bool:
     """Is `code` in `outer`'s subtree (or `outer` itself)?"""
     return code.startswith(prefix(outer, level_of(outer)))

@@ -69,7 +69,8 @@ def household_list(*, user: Any, filters: dict[str, Any] | None = None) -> Query
     if filters.get("region"):
         from xiezuo.regions import codes
 
-        prefix = filters["region"]
+        # A city or province code means its whole subtree: 520600 → every code under 5206.
+        prefix = codes.subtree_prefix(filters["region"])
         qs = qs.filter(village_id__gte=prefix, village_id__lt=codes.prefix_upper_bound(prefix))
     for name in ("status", "main_cause", "exit_year", "household_type"):
         if filters.get(name) not in (None, ""):

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from xiezuo.accounts.policy import allows
 from xiezuo.accounts.requests import actor
 from xiezuo.core import params
+from xiezuo.core.errors import Forbidden, UserError
 from xiezuo.registry import policy, selectors, services
 from xiezuo.registry.choices import Cause, HouseholdType, Status
+from xiezuo.registry.models import ScopeConflict
 from xiezuo.web import exports
 
 FILTERS = ("region", "status", "main_cause", "exit_year", "household_type")
@@ -45,6 +48,7 @@ def household_list(request: HttpRequest) -> HttpResponse:
             "statuses": Status.choices,
             "causes": Cause.choices,
             "types": HouseholdType.choices,
+            "conflicts_open": selectors.conflicts_for(user=request.user).count(),
         },
     )
 
@@ -121,3 +125,56 @@ def exit_check(request: HttpRequest) -> HttpResponse:
         "web/registry/exit_check.html",
         {"findings": findings[:500], "total": len(findings), "year": year or ""},
     )
+
+
+@login_required
+@require_GET
+def conflict_list(request: HttpRequest) -> HttpResponse:
+    """The cross-region conflicts put before this office: rows of other offices' files that
+    named a household or person registered elsewhere in this office's area."""
+    state = request.GET.get("state", "open")
+    state = state if state in ScopeConflict.State.values else ""
+    qs = selectors.conflicts_for(user=request.user, state=state or None).select_related(
+        "existing__village__parent", "wanted_village__parent", "raised_by", "member"
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    user = actor(request)
+    for conflict in page:
+        # The buttons only where the service would accept the decision.
+        conflict.may_resolve = conflict.state == ScopeConflict.State.OPEN and allows(  # type: ignore[attr-defined]
+            policy.require_resolve, user, conflict
+        )
+    return render(
+        request,
+        "web/registry/conflicts.html",
+        {
+            "page": page,
+            "state": state,
+            "states": ScopeConflict.State.choices,
+            "query": f"state={state}",
+        },
+    )
+
+
+@login_required
+@require_POST
+def conflict_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    conflict = selectors.conflict_get(user=request.user, pk=pk)
+    decision = request.POST.get("decision", "")
+    if decision not in ("transfer", "dismiss"):
+        messages.error(request, "请求不完整：请选择转移或驳回")
+        return redirect("web:registry_conflicts")
+    try:
+        services.conflict_resolve(
+            actor=actor(request),
+            conflict=conflict,
+            transfer=decision == "transfer",
+            note=request.POST.get("note", ""),
+        )
+    except Forbidden:
+        raise
+    except UserError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已转移" if decision == "transfer" else "已驳回：登记保持不变")
+    return redirect("web:registry_conflicts")

@@ -30,6 +30,12 @@ urlpatterns = [
         registry_views.household_detail,
         name="household_detail",
     ),
+    path("registry/conflicts/", registry_views.conflict_list, name="registry_conflicts"),
+    path(
+        "registry/conflicts/<int:pk>/",
+        registry_views.conflict_resolve,
+        name="registry_conflict_resolve",
+    ),
     path(
         "registry/members/<int:member_id>/reveal/",
         registry_views.member_reveal,
