@@ -481,3 +481,17 @@ def test_region_overview_is_scoped(
     assert _series(national.context["overview"], "funds") == {"财政援助资金": [Decimal("700")]}
     region_page = client.get(f"/regions/{YANHE}/").content.decode()
     assert f'href="/cooperation/regions/{YANHE}/"' in region_page
+
+
+def test_a_resubmitted_report_shows_its_history_not_the_old_review(
+    suzhou_tongren: Pairing, suzhou_reporter: Any, jiangsu_reviewer: Any
+) -> None:
+    report = create(suzhou_tongren, "fund", FUND).report
+    services.report_submit(actor=suzhou_reporter, report=report)
+    services.report_review(actor=jiangsu_reviewer, report=report, approve=False, comment="用途不明")
+    services.report_submit(actor=suzhou_reporter, report=report)
+    page = client_for(suzhou_reporter).get(f"/cooperation/reports/{report.pk}/").content.decode()
+    assert 'data-testid="report-comment"' not in page  # the old reason is not the present state
+    timeline = page[page.index('data-testid="report-timeline"') :]
+    assert timeline.index("step-returned") < timeline.index("用途不明")
+    assert timeline.count('data-testid="step-submitted"') == 2

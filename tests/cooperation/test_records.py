@@ -209,6 +209,16 @@ def test_report_submit_review_lock_and_unlock(
     services.report_unlock(actor=jiangsu_reviewer, report=report, reason="审计发现金额有误")
     assert report.state == State.RETURNED
     assert AuditEvent.objects.filter(summary__startswith="unlock: 审计发现").exists()
+    # Every step is kept in order, the first return reason included.
+    steps = list(report.steps.values_list("action", "comment"))
+    assert steps == [
+        ("drafted", ""),
+        ("submitted", ""),
+        ("returned", "用途不明"),
+        ("submitted", ""),
+        ("approved", ""),
+        ("unlocked", "审计发现金额有误"),
+    ]
 
 
 def test_yuan_typed_into_any_amount_column_is_asked_about(

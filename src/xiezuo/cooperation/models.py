@@ -81,6 +81,34 @@ class Report(models.Model):
         return f"{self.year} 年 {self.reporter_id} 报送（结对 {self.pairing_id}）"
 
 
+class ReportStep(models.Model):
+    """One step of a report's way, kept for good: the report itself holds only its present
+    state, so a resubmission would otherwise overwrite the return reason it answered."""
+
+    class Action(models.TextChoices):
+        DRAFTED = "drafted", _("drafted")
+        SUBMITTED = "submitted", _("submitted")
+        RETURNED = "returned", _("returned")
+        APPROVED = "approved", _("approved and locked")
+        UNLOCKED = "unlocked", _("unlocked")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(_("step"), max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("report step")
+        verbose_name_plural = _("report steps")
+        ordering = ["report_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.action}"
+
+
 class Record(models.Model):
     report = models.ForeignKey(
         Report, verbose_name=_("report"), on_delete=models.PROTECT, related_name="+"

@@ -27,7 +27,7 @@ from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
 from xiezuo.cooperation import policy, specs
 from xiezuo.cooperation.choices import CONFIRM, EDITABLE, Kind, Side, State
-from xiezuo.cooperation.models import Beneficiary, Person, Record, Report
+from xiezuo.cooperation.models import Beneficiary, Person, Record, Report, ReportStep
 from xiezuo.core import crypto
 from xiezuo.core.errors import Problem, UserError
 from xiezuo.pairing.models import Pairing
@@ -233,15 +233,26 @@ def _lock(report: Report) -> Report:
     return report
 
 
-def _report_for(checked: Checked) -> Report:
+def _step(report: Report, action: str, actor: User | None, comment: str = "") -> None:
+    ReportStep.objects.create(
+        report=report,
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        comment=comment,
+    )
+
+
+def _report_for(checked: Checked, actor: User | None) -> Report:
     east = checked.pairing.east_region_id
     side = Side.EAST if east and codes.within(checked.reporter.code, east) else Side.WEST
-    report, _ = Report.objects.get_or_create(
+    report, made = Report.objects.get_or_create(
         pairing=checked.pairing,
         reporter=checked.reporter,
         year=checked.year,
         defaults={"side": side},
     )
+    if made:
+        _step(report, ReportStep.Action.DRAFTED, actor)
     _lock(report)
     if report.state not in EDITABLE:  # checked before, but a submit may have come in between
         raise UserError(f"{checked.year} 年报送已{report.get_state_display()}，记录不能再改动")
@@ -279,7 +290,7 @@ def _save_beneficiaries(record: Record, numbers: list[str]) -> None:
 @transaction.atomic
 def record_save(*, actor: User | None, checked: Checked, record: Record | None = None) -> Record:
     """Write a checked record (new, or `record` changed)."""
-    report = _report_for(checked)
+    report = _report_for(checked, actor)
     values = dict(checked.values)
     before = snapshot(record) if record is not None else None
     who = actor if getattr(actor, "pk", None) else None
@@ -391,6 +402,7 @@ def report_submit(*, actor: User | None, report: Report) -> Report:
     report.submitted_by = actor if getattr(actor, "pk", None) else None
     report.submitted_at = timezone.now()
     report.save(update_fields=["state", "submitted_by", "submitted_at"])
+    _step(report, ReportStep.Action.SUBMITTED, actor)
     audit_record(
         actor=actor, action=AuditEvent.Action.UPDATE, obj=report, after={"state": "submitted"}
     )
@@ -412,6 +424,12 @@ def report_review(
     report.reviewed_at = timezone.now()
     report.comment = comment.strip()
     report.save(update_fields=["state", "reviewed_by", "reviewed_at", "comment"])
+    _step(
+        report,
+        ReportStep.Action.APPROVED if approve else ReportStep.Action.RETURNED,
+        actor,
+        report.comment,
+    )
     audit_record(
         actor=actor,
         action=AuditEvent.Action.UPDATE,
@@ -433,6 +451,7 @@ def report_unlock(*, actor: User | None, report: Report, reason: str) -> Report:
     report.state = State.RETURNED
     report.comment = f"解锁：{reason.strip()}"
     report.save(update_fields=["state", "comment"])
+    _step(report, ReportStep.Action.UNLOCKED, actor, reason.strip())
     audit_record(
         actor=actor,
         action=AuditEvent.Action.UPDATE,

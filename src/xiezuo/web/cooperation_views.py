@@ -377,6 +377,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "web/cooperation/report.html",
         {
             "report": _with_controls(request, [report])[0],
+            "steps": report.steps.select_related("actor"),
             "sections": sections,
             "editable": _may_report(request, report),
             "kinds": specs.SPECS.values(),
