@@ -162,7 +162,7 @@ def test_home_page_shows_the_owners_overdue_tasks(pairs_2016: None, suzhou_user:
         owner=suzhou_user,
     )
     page = client_for(suzhou_user).get("/").content.decode()
-    assert 'data-testid="alert-overdue"' in page and "落实岗位" in page
+    assert 'data-testid="todo-overdue"' in page and "落实岗位" in page
 
 
 def test_alerts_show_only_pairings_the_owner_belongs_to(pairs_2016: None, suzhou_user: Any) -> None:
@@ -198,6 +198,7 @@ def test_pairing_list_queries_do_not_grow_with_rows(pairs_2016: None, national_u
     from django.test.utils import CaptureQueriesContext
 
     client = client_for(national_user)
+    client.get("/pairings/?level=2")  # warm the session (and its to-do count)
     with CaptureQueriesContext(connection) as few:
         client.get("/pairings/?level=1")
     with CaptureQueriesContext(connection) as many:

@@ -331,3 +331,12 @@ def target_list(
         "agreement", "agreement__pairing", "owner"
     )
     return qs.filter(agreement__year=year) if year else qs
+
+
+def pairings_to_confirm(*, user: Any) -> list[Pairing]:
+    """Pairings the other side proposed that this user may confirm or decline."""
+    from xiezuo.accounts.policy import allows
+    from xiezuo.pairing import policy
+
+    proposed = pairing_list(user=user, status=Status.PROPOSED).order_by("-id")[:200]
+    return [p for p in proposed if allows(policy.require_confirm, user, p)]

@@ -8,15 +8,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from xiezuo.accounts.scope import scope_for
-from xiezuo.pairing.selectors import tasks_alerts
 from xiezuo.regions import selectors
 from xiezuo.regions.codes import Level
 from xiezuo.regions.models import Region
 from xiezuo.web import exports
+from xiezuo.web.todo import todo_of
 
 
 class LoginView(auth_views.LoginView):
@@ -46,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "exits": exits,
         "exit_years": list(exits.keys()),
         "exit_counts": list(exits.values()),
-        "alerts": tasks_alerts(user=user, today=timezone.localdate()),
+        "todo": todo_of(request),
     }
     return render(request, "web/home.html", context)
 
