@@ -55,6 +55,9 @@ class Field:
     max_length: int = 200
 
 
+LISTED = 6  # columns of a record list besides the number, pairing, unit and report
+
+
 @dataclass(frozen=True)
 class Spec:
     kind: str
@@ -70,6 +73,20 @@ class Spec:
     @property
     def amounts(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.type == "amount")
+
+    @property
+    def listed(self) -> tuple[Field, ...]:
+        """The columns of a list, so it fits a 1366 px screen: the date, the amounts, then the
+        first other required fields; every field is on the record's own page."""
+        dates = [f for f in self.fields if f.type == "date"][:1]
+        amounts = [f for f in self.amounts if f.required]
+        rest = [
+            f
+            for f in self.fields
+            if f.required and f not in dates and f.type not in ("amount", "numbers", "bool")
+        ]
+        optional = [f for f in self.amounts if not f.required]
+        return tuple([*dates, *amounts, *rest, *optional][:LISTED])
 
 
 class Invalid(Exception):

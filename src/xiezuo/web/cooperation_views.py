@@ -8,12 +8,13 @@ region scope in the selectors.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -43,6 +44,21 @@ def _spec(kind: str) -> specs.Spec:
     return found
 
 
+class Cell(str):
+    """A displayed value that knows whether it is an amount (right-aligned in lists)."""
+
+    amount = False
+
+
+class AmountCell(Cell):
+    amount = True
+
+
+def _cell(field: specs.Field, record: Record) -> Cell:
+    text = _display(field, record)
+    return AmountCell(text) if field.type == "amount" else Cell(text)
+
+
 def _display(field: specs.Field, record: Record) -> str:
     """A value as a person reads it: choice labels, region names, 是 for yes."""
     value = getattr(record, field.name)
@@ -59,14 +75,30 @@ def _display(field: specs.Field, record: Record) -> str:
     return str(value)
 
 
-def _rows(spec: specs.Spec, records: Any) -> list[dict[str, Any]]:
+def _rows(
+    spec: specs.Spec, records: Any, fields: tuple[specs.Field, ...] | None = None
+) -> list[dict[str, Any]]:
+    fields = spec.listed if fields is None else fields
     return [
         {
             "record": r,
-            "cells": [_display(f, r) for f in spec.fields],
+            "cells": [_cell(f, r) for f in fields],
             "editable": r.report.state in EDITABLE,
         }
         for r in records
+    ]
+
+
+def _totals(spec: specs.Spec, records: QuerySet[Record]) -> list[str] | None:
+    """The sum of every listed amount over all the records the filters select (not only the
+    page shown), aligned with the listed columns; None when the kind has no amount."""
+    amounts = [f for f in spec.listed if f.type == "amount"]
+    if not amounts:
+        return None
+    sums = records.order_by().aggregate(**{f.name: Sum(f.name) for f in amounts})
+    return [
+        format((sums[f.name] or Decimal(0)).normalize(), ",f") if f.type == "amount" else ""
+        for f in spec.listed
     ]
 
 
@@ -149,7 +181,8 @@ def _may_enter(request: HttpRequest) -> bool:
 def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     spec = _spec(kind)
     filters = _filters(request)
-    page = Paginator(_listed(request, spec, filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = _listed(request, spec, filters)
+    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
     reported = selectors.report_list(user=request.user).values("pairing_id")
     pairings = pairing_selectors.pairing_list(user=request.user).filter(pk__in=reported)
     return render(
@@ -159,6 +192,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
             "spec": spec,
             "page": page,
             "rows": _rows(spec, page),
+            "totals": _totals(spec, listed),
             "filters": filters,
             "query": "&".join(f"{k}={v}" for k, v in filters.items() if v),
             "pairings": pairings,
@@ -198,7 +232,7 @@ def _render_form(
         )
         context["editable"] = _may_report(request, record.report)
         context["locked"] = record.report.state not in EDITABLE
-        context["cells"] = _rows(form.spec, [record])[0]["cells"]
+        context["cells"] = _rows(form.spec, [record], form.spec.fields)[0]["cells"]
         context["fields"] = zip(form.spec.fields, context["cells"], strict=True)
     return render(request, "web/cooperation/record.html", context, status=status)
 
