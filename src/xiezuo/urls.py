@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from xiezuo.api.api import api
 
@@ -10,6 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask for /favicon.ico whatever the page says: send them to the app's own icon.
+    path("favicon.ico", RedirectView.as_view(url=static("xiezuo/favicon.svg"), permanent=True)),
     path("", include("xiezuo.web.urls")),
 ]
 

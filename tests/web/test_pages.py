@@ -103,3 +103,18 @@ def test_assets_are_served_by_the_app_without_cdn(county_user: Any) -> None:
         assert f"/static/{asset}" in body or asset.startswith("vendor/echarts")
         response = Client().get(f"/static/{asset}")
         assert response.status_code == 200, asset
+
+
+def test_favicon_is_served_by_the_app(db: None) -> None:
+    from django.test import Client
+
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("xiezuo/favicon.svg")
+
+
+def test_an_eastern_home_page_points_to_its_pairings(regions: None) -> None:
+    from tests.factories import UserFactory
+
+    east = UserFactory(username="sz", side="east", region_id="320500", roles=["viewer"])
+    page = _client(east).get("/").content.decode()
+    assert 'data-testid="east-no-counties"' in page and "没有国家级贫困县" not in page

@@ -5,13 +5,14 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from xiezuo.accounts.policy import is_national
 from xiezuo.imports.models import ImportBatch
 
 
 def batch_list(*, user: Any) -> QuerySet[ImportBatch]:
     """A user's own batches; national users and superusers see every batch."""
     qs = ImportBatch.objects.select_related("created_by")
-    if user.is_superuser or getattr(user, "side", "") == "national":
+    if user.is_superuser or is_national(user):
         return qs
     return qs.filter(Q(created_by=user))
 
