@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from xiezuo.accounts.policy import is_national
 from xiezuo.audit.models import AuditEvent
 from xiezuo.core.admin_scope import is_admin
 
@@ -25,7 +26,7 @@ class AuditEventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The full trail shows every region's activity: national administrators only.
         user: Any = request.user
-        return is_admin(request) and (user.is_superuser or user.side == "national")
+        return is_admin(request) and (user.is_superuser or is_national(user))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
