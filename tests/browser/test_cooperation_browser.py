@@ -97,7 +97,14 @@ def test_fund_entered_submitted_approved_and_charted(
     assert asked
     report.refresh_from_db()
     assert report.state == "approved"
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_server.url}/cooperation/fund/")
+    # The list fits the screen: no horizontal scroll of the main table.
+    assert page.evaluate(
+        "(() => { const t = document.querySelector('table.records');"
+        " return t.scrollWidth <= t.parentElement.clientWidth + 1; })()"
+    )
+    assert page.locator("[data-testid=records-total]").count() == 1
     fund = Fund.objects.get()
     assert page.locator(f"[data-testid=record-{fund.pk}] .badge.locked").count() == 1
     shot(page, "coop-fund-list")

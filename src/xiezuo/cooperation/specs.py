@@ -55,7 +55,7 @@ class Field:
     max_length: int = 200
 
 
-LISTED = 6  # columns of a record list besides the number, pairing, unit and report
+LISTED = 5  # columns of a record list besides the number, pairing, unit and report
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,10 @@ class AmountCell(Cell):
     amount = True
 
 
-def _cell(field: specs.Field, record: Record) -> Cell:
+def _cell(field: specs.Field, record: Record, *, short: bool) -> Cell:
+    value = getattr(record, field.name)
+    if short and field.type == "region" and value is not None:
+        return Cell(value.name)  # a list shows the name; the record's page adds the code
     text = _display(field, record)
     return AmountCell(text) if field.type == "amount" else Cell(text)
 
@@ -78,11 +81,12 @@ def _display(field: specs.Field, record: Record) -> str:
 def _rows(
     spec: specs.Spec, records: Any, fields: tuple[specs.Field, ...] | None = None
 ) -> list[dict[str, Any]]:
+    short = fields is None
     fields = spec.listed if fields is None else fields
     return [
         {
             "record": r,
-            "cells": [_cell(f, r) for f in fields],
+            "cells": [_cell(f, r, short=short) for f in fields],
             "editable": r.report.state in EDITABLE,
         }
         for r in records
