@@ -327,17 +327,22 @@ def _aid(where: Where) -> AidOverview:
     return AidOverview(ordered, panels)
 
 
-def aid_of_pairing(*, user: Any, pairing_id: int, state: str = "") -> AidOverview:
-    """All aid of one pairing by kind and year, from the records the user may see."""
+def _states_q(states: tuple[str, ...]) -> Q:
+    return Q(report__state__in=states) if states else Q()
+
+
+def aid_of_pairing(*, user: Any, pairing_id: int, states: tuple[str, ...] = ()) -> AidOverview:
+    """All aid of one pairing by kind and year, from the records the user may see (of reports
+    in `states`; all states when empty)."""
     where = _visible(user, "report__") & Q(report__pairing_id=pairing_id)
-    return _aid(where & Q(report__state=state) if state else where)
+    return _aid(where & _states_q(states))
 
 
-def aid_of_region(*, user: Any, code: str, state: str = "") -> AidOverview:
+def aid_of_region(*, user: Any, code: str, states: tuple[str, ...] = ()) -> AidOverview:
     """All aid of region `code`: records whose pairing's helped side or reporting unit lies in
     it, and records of wider pairings that land in it (a project placed in one of its villages,
     a fund or a gift sent to it under the prefecture pair)."""
-    base = _visible(user, "report__") & (Q(report__state=state) if state else Q())
+    base = _visible(user, "report__") & _states_q(states)
     names = ("report__pairing__west_region_id", "report__reporter_id", "place_id", "recipient_id")
 
     def where(model: type[Record]) -> Q:

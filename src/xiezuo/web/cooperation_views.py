@@ -455,14 +455,28 @@ def _render_aid(
         {
             "overview": overview,
             "chart": _chart_data(overview),
-            "approved_only": request.GET.get("state") == State.APPROVED,
+            "counted": _counted(request),
             **context,
         },
     )
 
 
-def _state(request: HttpRequest) -> str:
-    return State.APPROVED if request.GET.get("state") == State.APPROVED else ""
+# What an overview counts: by default what units have reported (submitted or approved), not
+# drafts still being entered; approved (locked) only, or everything, when asked.
+COUNTED = {
+    "reported": (State.SUBMITTED, State.APPROVED),
+    "approved": (State.APPROVED,),
+    "all": (),
+}
+
+
+def _counted(request: HttpRequest) -> str:
+    asked = request.GET.get("state", "")
+    return asked if asked in COUNTED else "reported"
+
+
+def _states(request: HttpRequest) -> tuple[str, ...]:
+    return COUNTED[_counted(request)]
 
 
 @login_required
@@ -470,7 +484,7 @@ def _state(request: HttpRequest) -> str:
 def pairing_aid(request: HttpRequest, pk: int) -> HttpResponse:
     pairing = pairing_selectors.pairing_get(user=request.user, pk=pk)
     overview = selectors.aid_of_pairing(
-        user=request.user, pairing_id=pairing.pk, state=_state(request)
+        user=request.user, pairing_id=pairing.pk, states=_states(request)
     )
     return _render_aid(
         request,
@@ -487,5 +501,5 @@ def region_aid(request: HttpRequest, code: str) -> HttpResponse:
     if resolved.replaced:
         return redirect("web:coop_region", code=resolved.region.code)
     region = resolved.region
-    overview = selectors.aid_of_region(user=request.user, code=region.code, state=_state(request))
+    overview = selectors.aid_of_region(user=request.user, code=region.code, states=_states(request))
     return _render_aid(request, overview, region=region, title=region.name)
