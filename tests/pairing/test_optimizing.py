@@ -207,3 +207,37 @@ def test_api_and_cli(pairs_2016: None, national_user: Any, tmp_path: Any) -> Non
     assert "最大负担比" in out.getvalue() and "沿河土家族自治县" in out.getvalue()
     with pytest.raises(CommandError, match="没有建档立卡数据"):
         call_command("pairing", "optimize", "--west-region", TONGREN, stdout=io.StringIO())
+
+
+def test_the_regions_a_proposal_rewrites_see_it_and_their_office_accepts_it(
+    pairs_2016: None, suzhou_user: Any, tongren_user: Any
+) -> None:
+    from tests.factories import UserFactory
+
+    params = optimizing.Params(west_region=TONGREN, needs=typed_needs(), max_per_east=2)
+    proposal = optimizing.proposal_solve(
+        optimizing.proposal_create(actor=suzhou_user, params=params)
+    )
+    url = f"/pairings/proposals/{proposal.pk}/"
+    west = Client()
+    west.force_login(tongren_user)
+    page = west.get(url).content.decode()
+    assert 'data-testid="accept"' in page and 'data-testid="discard"' not in page
+    yanhe = Client()
+    yanhe.force_login(UserFactory(username="yh", side="west", region_id=YANHE, roles=["reviewer"]))
+    seen = yanhe.get(url)
+    assert seen.status_code == 200 and 'data-testid="accept"' not in seen.content.decode()
+    unrelated = Client()
+    unrelated.force_login(
+        UserFactory(username="qdn", side="west", region_id="522600", roles=["reviewer"])
+    )
+    assert unrelated.get(url).status_code == 404
+    west.post(url, {"action": "accept", "start_year": "2027"})
+    county = (
+        Pairing.objects.filter(level=Level.COUNTY, west_region=YANHE)
+        .exclude(status=Status.ENDED)
+        .get()
+    )
+    detail = yanhe.get(f"/pairings/{county.pk}/").content.decode()
+    assert f'href="{url}"' in detail  # the source proposal, which 沿河 may open
+    assert f'href="/pairings/{county.parent_id}/"' not in detail  # 苏州 → 铜仁 is not 沿河's

@@ -312,8 +312,24 @@ def _east_key(p: Pairing) -> str:
 
 
 def proposal_list(*, user: Any) -> QuerySet[Proposal]:
+    """The proposals a user may read: its own, and those for a western region it belongs to or
+    that lies in its own subtree — the regions a proposal rewrites see it (and their office may
+    accept it, see policy.require_accept)."""
+    from xiezuo.accounts.policy import own_prefix
+
     qs = Proposal.objects.select_related("created_by", "decided_by")
-    return qs if scope_for(user).everything else qs.filter(created_by=user)
+    if scope_for(user).everything:
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    visible = Q(created_by=user)
+    own = own_prefix(user)
+    region = getattr(user, "region", None)
+    if own:
+        visible |= Q(params__west_region__startswith=own)
+    if region is not None:
+        visible |= Q(params__west_region__in=codes.ancestors(region.code))
+    return qs.filter(visible)
 
 
 def proposal_get(*, user: Any, pk: int) -> Proposal:

@@ -4,6 +4,7 @@ and the balanced-pairing optimizer with its proposals."""
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 from django import forms
@@ -227,6 +228,11 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "web/pairing/detail.html",
         {
             "pairing": pairing,
+            # Links only where the user may follow them: a county reads its own pairing, not
+            # always the prefecture pair it lies in.
+            "parent_visible": pairing.parent_id is not None
+            and selectors.pairing_list(user=request.user).filter(pk=pairing.parent_id).exists(),
+            "source_proposal": _source_proposal(request, pairing),
             "children": selectors.pairing_children(pairing),
             "agreements": agreements,
             "agreement_form": agreement_form,
@@ -238,6 +244,15 @@ def pairing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "today": today,
         },
     )
+
+
+def _source_proposal(request: HttpRequest, pairing: Any) -> int | None:
+    """The optimizer proposal a pairing came from, when the user may open it."""
+    found = re.match(r"结对方案 (\d+)", pairing.source or "")
+    if not found:
+        return None
+    pk = int(found.group(1))
+    return pk if selectors.proposal_list(user=request.user).filter(pk=pk).exists() else None
 
 
 def _task_rows(target: Any, today: datetime.date, progress: Any) -> list[tuple[Any, str]]:
@@ -508,7 +523,8 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else None,
             "may_manage": allows(policy.require_proposal, actor(request), proposal)
             and proposal.state == Proposal.State.PROPOSED,
-            "may_accept": allows(
+            "may_accept": proposal.state == Proposal.State.PROPOSED
+            and allows(
                 policy.require_accept,
                 actor(request),
                 ((proposal.result or {}).get("solution") or {}).get("assignment") or {},
