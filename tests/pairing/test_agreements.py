@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from tests.conftest import SUZHOU, TONGREN
 from xiezuo.core.errors import UserError
@@ -143,6 +144,52 @@ def test_schedule_counts_back_from_the_deadline(agreement: Agreement, suzhou_use
     assert Task.objects.get(pk=tasks[0].pk).status == TaskStatus.DONE
 
 
+def test_the_plan_comes_before_the_milestones_when_time_is_short(
+    agreement: Agreement, suzhou_user: Any
+) -> None:
+    start = agreement.signed_on or datetime.date(agreement.year, 1, 1)
+    target = services.target_set(
+        actor=suzhou_user,
+        agreement=agreement,
+        indicator=Indicator.PLACEMENTS,
+        value="40",
+        deadline=start + datetime.timedelta(days=40),
+        responsible_unit="苏州市人社局",
+        owner=suzhou_user,
+    )
+    plan, *milestones = services.target_schedule(actor=suzhou_user, target=target)
+    assert plan.share is None and all(plan.due < m.due for m in milestones)
+    assert all(a.due < b.due for a, b in itertools.pairwise(milestones))
+    assert milestones[-1].due == target.deadline
+
+
+def test_a_milestone_marked_done_shows_what_the_records_say(
+    agreement: Agreement, suzhou_user: Any, wuzhong_yanhe: Pairing
+) -> None:
+    target = services.target_set(
+        actor=suzhou_user,
+        agreement=agreement,
+        indicator=Indicator.COUNTY_PAIRS,
+        value="2",
+        deadline=datetime.date(2019, 12, 31),
+        responsible_unit="苏州市对口帮扶办",
+        owner=suzhou_user,
+    )
+    tasks = {t.share: t for t in services.target_schedule(actor=suzhou_user, target=target)}
+    half, last = tasks[50], tasks[100]
+    services.task_set_status(actor=suzhou_user, task=last, status=TaskStatus.DONE)
+    today = datetime.date(2019, 12, 5)
+    progress = selectors.target_progress(target, today=today)
+    assert progress.percent == 50  # 吴中 → 沿河, one of two county pairs
+    # The data reaches 50 %: that milestone is done by itself; the 100 % one only marked.
+    assert selectors.task_state(half, today=today, progress=progress) == "done"
+    assert selectors.task_state(last, today=today, progress=progress) == "marked"
+    client = Client()
+    client.force_login(suzhou_user)
+    page = client.get(f"/pairings/{agreement.pairing_id}/").content.decode()
+    assert f'data-testid="marked-{last.pk}"' in page and "50%" in page
+
+
 def test_owner_sees_overdue_and_at_risk_tasks(agreement: Agreement, suzhou_user: Any) -> None:
     target = services.target_set(
         actor=suzhou_user,
@@ -233,6 +280,7 @@ def test_an_unowned_schedule_renders_and_owners_must_belong_to_the_pairing(
         services.target_schedule(actor=suzhou_user, target=target)  # no owner on any task
     client = Client()
     client.force_login(suzhou_user)
+    client.get("/")  # the session keeps the to-do count from here on
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/pairings/{agreement.pairing_id}/")
     assert response.status_code == 200

@@ -254,12 +254,17 @@ def milestone_met(task: Task, *, progress: TargetProgress) -> bool:
 
 
 def task_state(task: Task, *, today: datetime.date, progress: TargetProgress | None = None) -> str:
-    if task.status == TaskStatus.DONE:
-        return "done"
+    """A milestone is done when the recorded data reaches its share. Marked done by its owner
+    while the data says less, it is "marked": the page shows the measure beside the mark, so a
+    task list never claims more than the target's own progress."""
     if task.share is not None:
         progress = progress or target_progress(task.target, today=today)
         if milestone_met(task, progress=progress):
             return "done"
+        if task.status == TaskStatus.DONE:
+            return "marked" if progress.share is not None else "done"
+    if task.status == TaskStatus.DONE:
+        return "done"
     if task.due < today:
         return "overdue"
     if (task.due - today).days <= AT_RISK_DAYS:

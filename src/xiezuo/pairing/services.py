@@ -584,15 +584,18 @@ def target_schedule(
     target.tasks.exclude(status=TaskStatus.DONE).delete()
     owner = target.owner
     unit = target.unit
+    # The plan comes first: due before the first milestone even when the time is short, and
+    # the milestones share what is left after it.
+    plan_due = start + datetime.timedelta(days=min(plan_days, span // (len(shares) + 1)))
     tasks = [
         Task(
             target=target,
             title=f"制定{target.get_indicator_display()}实施方案，明确责任分工",
-            due=min(start + datetime.timedelta(days=plan_days), target.deadline),
+            due=plan_due,
             owner=owner,
         )
     ]
-    step = span / len(shares)
+    step = (target.deadline - plan_due).days / len(shares)
     for i, share in enumerate(shares):
         # Counted back from the deadline: the last milestone is the deadline itself.
         due = target.deadline - datetime.timedelta(days=round(step * (len(shares) - 1 - i)))

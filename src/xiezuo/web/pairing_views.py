@@ -360,12 +360,15 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
             raise  # the error page, in the site's layout
         return HttpResponse(exc.summary, status=403 if isinstance(exc, Forbidden) else 400)
     if request.headers.get("HX-Request"):
+        today = timezone.localdate()
+        progress = selectors.target_progress(task.target, today=today)
         return render(
             request,
             "web/pairing/_task.html",
             {
                 "task": task,
-                "state": selectors.task_state(task, today=timezone.localdate()),
+                "state": selectors.task_state(task, today=today, progress=progress),
+                "percent": progress.percent,
                 "task_statuses": TaskStatus.choices,
                 "may_plan": allows(policy.require_task_status, actor(request), task),
             },
