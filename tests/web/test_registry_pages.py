@@ -228,3 +228,28 @@ def test_template_download(county_user: Any) -> None:
     header = [c.value for c in book["建档立卡"][1]]
     assert header[:3] == ["县", "乡", "行政村"] and "证件号码" in header
     assert "说明" in book.sheetnames
+
+
+def test_search_by_name_number_and_id_without_the_id_in_any_url(
+    loaded: None, county_user: Any
+) -> None:
+    household = Household.objects.order_by("number").last()
+    assert household is not None
+    member = household.members.first()
+    assert member is not None
+    client = _client(county_user)
+    by_name = client.post("/registry/search/", {"q": member.name})
+    page = client.get(by_name["Location"])
+    assert household in page.context["page"].object_list
+    by_number = client.get(f"/registry/?q={household.number}").context["page"]
+    assert [h.number for h in by_number] == [household.number]
+    full = crypto.decrypt(member.id_enc)
+    by_id = client.post("/registry/search/", {"q": full.lower()})
+    assert by_id["Location"] == "/registry/?id=1" and full not in by_id["Location"]
+    shown = client.get(by_id["Location"])
+    assert [h.number for h in shown.context["page"]] == [household.number]
+    assert full not in shown.content.decode()  # the list masks it, the URL never held it
+    # Another county's user finds nothing with the same number.
+    other = _client(UserFactory(username="bj", side="west", region_id="520602", roles=["viewer"]))
+    other.post("/registry/search/", {"q": full})
+    assert not list(other.get("/registry/?id=1").context["page"])

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from xiezuo.accounts.scope import scope_for
 from xiezuo.core.errors import NotFound
 from xiezuo.registry.choices import Status
-from xiezuo.registry.models import Household, PovertyLine, ScopeConflict
+from xiezuo.registry.models import Household, Member, PovertyLine, ScopeConflict
 
 
 def poverty_line(year: int) -> Decimal | None:
@@ -75,6 +75,17 @@ def household_list(*, user: Any, filters: dict[str, Any] | None = None) -> Query
     for name in ("status", "main_cause", "exit_year", "household_type"):
         if filters.get(name) not in (None, ""):
             qs = qs.filter(**{name: filters[name]})
+    text = (filters.get("q") or "").strip()
+    if text:
+        # A household number (or its start), or a member's name.
+        people = Member.objects.filter(name=text).values("household_id")
+        qs = qs.filter(Q(number__startswith=text) | Q(pk__in=people))
+    if filters.get("id_hash"):
+        # An exact ID number, matched by its keyed hash: the number itself is never stored
+        # in clear, and never travels in a URL.
+        qs = qs.filter(
+            pk__in=Member.objects.filter(id_hash=filters["id_hash"]).values("household_id")
+        )
     return qs.select_related("village").order_by("number")
 
 

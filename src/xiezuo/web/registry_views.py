@@ -8,14 +8,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from xiezuo.accounts.policy import allows
 from xiezuo.accounts.requests import actor
-from xiezuo.core import params
+from xiezuo.core import crypto, params
 from xiezuo.core.errors import Forbidden, UserError
-from xiezuo.registry import policy, selectors, services
+from xiezuo.registry import idnumbers, policy, selectors, services
 from xiezuo.registry.choices import Cause, HouseholdType, Status
 from xiezuo.registry.models import ScopeConflict
 from xiezuo.web import exports
@@ -23,12 +25,32 @@ from xiezuo.web import exports
 FILTERS = ("region", "status", "main_cause", "exit_year", "household_type")
 
 
+ID_SEARCH = "registry_id_search"  # session key: the keyed hash of the ID number searched for
+
+
 def _filters(request: HttpRequest) -> dict[str, str]:
     values = {name: request.GET.get(name, "").strip()[:20] for name in FILTERS}
     year = params.year_or_none(values["exit_year"])
     values["exit_year"] = str(year) if year else ""
     values["region"] = params.code_or_empty(values["region"])
+    values["q"] = request.GET.get("q", "").strip()[:30]
+    values["id_hash"] = request.session.get(ID_SEARCH, "") if request.GET.get("id") else ""
     return values
+
+
+@login_required
+@require_POST
+def household_search(request: HttpRequest) -> HttpResponse:
+    """Search by name, household number or whole ID number. An ID number is posted, kept in
+    the session only as its keyed hash, and the list is shown with ?id=1: it never appears in
+    a URL, a log line or the browser's history."""
+    text = request.POST.get("q", "").strip()[:40]
+    number = idnumbers.normalise(text)
+    if len(number) == 18 and number[:17].isascii() and number[:17].isdigit():
+        request.session[ID_SEARCH] = crypto.keyed_hash(number)
+        return redirect(reverse("web:household_list") + "?id=1")
+    request.session.pop(ID_SEARCH, None)
+    return redirect(reverse("web:household_list") + "?" + urlencode({"q": text} if text else {}))
 
 
 @login_required
@@ -37,7 +59,10 @@ def household_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     qs = selectors.household_list(user=request.user, filters=filters)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    query = "&".join(f"{k}={v}" for k, v in filters.items() if v)
+    query = urlencode(
+        {k: v for k, v in filters.items() if v and k != "id_hash"}
+        | ({"id": "1"} if filters["id_hash"] else {})
+    )
     return render(
         request,
         "web/registry/household_list.html",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("regions/<str:code>/", views.region_detail, name="region_detail"),
     path("regions/<str:code>/export.xlsx", views.region_export, name="region_export"),
     path("registry/", registry_views.household_list, name="household_list"),
+    path("registry/search/", registry_views.household_search, name="household_search"),
     path("registry/export.xlsx", registry_views.household_export, name="household_export"),
     path("registry/statistics/", registry_views.statistics, name="registry_statistics"),
     path("registry/exit-check/", registry_views.exit_check, name="exit_check"),
