@@ -241,3 +241,17 @@ def test_the_regions_a_proposal_rewrites_see_it_and_their_office_accepts_it(
     detail = yanhe.get(f"/pairings/{county.pk}/").content.decode()
     assert f'href="{url}"' in detail  # the source proposal, which 沿河 may open
     assert f'href="/pairings/{county.parent_id}/"' not in detail  # 苏州 → 铜仁 is not 沿河's
+
+
+def test_loads_read_in_people_per_100_million_yuan(pairs_2016: None, tongren_user: Any) -> None:
+    params = optimizing.Params(west_region=TONGREN, needs=typed_needs(), max_per_east=2)
+    proposal = optimizing.proposal_solve(
+        optimizing.proposal_create(actor=tongren_user, params=params)
+    )
+    client = Client()
+    client.force_login(tongren_user)
+    page = client.get(f"/pairings/proposals/{proposal.pk}/").content.decode()
+    largest = proposal.result["solution"]["loads"]["stats"]["max_ratio"]
+    shown = page.split('data-testid="max-ratio">')[1].split("<")[0]
+    assert float(shown.replace(",", "")) == pytest.approx(largest * 10_000, abs=0.01)
+    assert "人/亿元" in page

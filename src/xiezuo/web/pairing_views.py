@@ -569,9 +569,10 @@ def _proposal_view(proposal: Any) -> dict[str, Any] | None:
     }
     for code, load in sorted(parent.get("proposed", {}).get("east", {}).items()):
         chart["units"].append(load["name"])
-        chart["proposed"].append(round(load["ratio"], 6))
+        # People per 亿元 (the page's unit), not per 万元: 8.91 reads, 0.000891 does not.
+        chart["proposed"].append(round(load["ratio"] * 10_000, 2))
         before = parent.get("current", {}).get("east", {}).get(code)
-        chart["current"].append(round(before["ratio"], 6) if before else None)
+        chart["current"].append(round(before["ratio"] * 10_000, 2) if before else None)
     return {
         "rows": rows,
         "stats": solution["loads"]["stats"],

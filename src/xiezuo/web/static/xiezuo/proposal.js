@@ -12,7 +12,7 @@ function drawComparison() {
     legend: { data: ["现状", "方案"] },
     grid: { bottom: 90 },
     xAxis: { type: "category", data: data.units, axisLabel: { rotate: 40 } },
-    yAxis: { type: "value", name: "人/万元" },
+    yAxis: { type: "value", name: "人/亿元" },
     series: [
       { name: "现状", type: "bar", data: data.current, itemStyle: { color: "#999" } },
       { name: "方案", type: "bar", data: data.proposed, itemStyle: { color: "#b22222" } }
