@@ -243,7 +243,9 @@ def test_the_regions_a_proposal_rewrites_see_it_and_their_office_accepts_it(
     assert f'href="/pairings/{county.parent_id}/"' not in detail  # 苏州 → 铜仁 is not 沿河's
 
 
-def test_loads_read_in_people_per_100_million_yuan(pairs_2016: None, tongren_user: Any) -> None:
+def test_loads_read_in_people_per_100_million_yuan(
+    pairs_2016: None, tongren_user: Any, wuzhong_yanhe: Any
+) -> None:
     params = optimizing.Params(west_region=TONGREN, needs=typed_needs(), max_per_east=2)
     proposal = optimizing.proposal_solve(
         optimizing.proposal_create(actor=tongren_user, params=params)
@@ -255,3 +257,7 @@ def test_loads_read_in_people_per_100_million_yuan(pairs_2016: None, tongren_use
     shown = page.split('data-testid="max-ratio">')[1].split("<")[0]
     assert float(shown.replace(",", "")) == pytest.approx(largest * 10_000, abs=0.01)
     assert "人/亿元" in page
+    # Each proposed county says whether it keeps today's partner: 吴中 → 沿河 is today's.
+    kept = proposal.result["solution"]["assignment"][YANHE] == WUZHONG
+    assert (f'data-testid="kept-{YANHE}"' in page) == kept
+    assert (f'data-testid="new-{YANHE}"' in page) != kept

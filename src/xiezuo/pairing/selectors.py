@@ -13,7 +13,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from xiezuo.accounts.scope import RegionScope, scope_for
 from xiezuo.core.errors import NotFound
 from xiezuo.pairing import progress
-from xiezuo.pairing.choices import Status, TaskStatus
+from xiezuo.pairing.choices import Kind, Level, Status, TaskStatus
 from xiezuo.pairing.models import Agreement, Pairing, Proposal, Target, Task
 from xiezuo.regions import codes
 
@@ -361,3 +361,18 @@ def pairings_to_confirm(*, user: Any) -> list[Pairing]:
 
     proposed = pairing_list(user=user, status=Status.PROPOSED).order_by("-id")[:200]
     return [p for p in proposed if allows(policy.require_confirm, user, p)]
+
+
+def current_county_partners(west_codes: Iterable[str]) -> dict[str, set[str]]:
+    """The eastern units each western county is paired with now (active county pairs)."""
+    found: dict[str, set[str]] = {}
+    pairs = Pairing.objects.filter(
+        status=Status.ACTIVE,
+        kind=Kind.EAST_WEST,
+        level=Level.COUNTY,
+        west_region_id__in=list(west_codes),
+        east_region__isnull=False,
+    ).values_list("west_region_id", "east_region_id")
+    for west, east in pairs:
+        found.setdefault(west, set()).add(east)
+    return found

@@ -548,6 +548,7 @@ def _proposal_view(proposal: Any) -> dict[str, Any] | None:
     sources = result.get("sources", {})
     current = result.get("comparison", {}).get("county", {}).get("current", {}).get("east", {})
     east = sorted(solution["loads"]["east"], key=lambda e: -e["need"] / e["capacity"])
+    now = selectors.current_county_partners(solution.get("assignment", {}))
     rows = [
         {
             "code": e["code"],
@@ -556,7 +557,11 @@ def _proposal_view(proposal: Any) -> dict[str, Any] | None:
             "need": e["need"],
             "ratio": e["need"] / e["capacity"],
             "current_ratio": current.get(e["code"], {}).get("ratio"),
-            "west": [(w, names.get(w, w), sources.get(w, "")) for w in e["west"]],
+            # Each proposed county marked against today: kept (already this partner) or new.
+            "west": [
+                (w, names.get(w, w), sources.get(w, ""), e["code"] in now.get(w, set()))
+                for w in e["west"]
+            ],
             "source": sources.get(e["code"], ""),
         }
         for e in east
