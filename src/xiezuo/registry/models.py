@@ -259,13 +259,13 @@ class ScopeConflict(models.Model):
     the national office), who sees both and transfers or dismisses it."""
 
     class Kind(models.TextChoices):
-        HOUSEHOLD = "household", _("户编号已在其他地区登记")
-        MEMBER = "member", _("证件号码已在其他地区登记")
+        HOUSEHOLD = "household", _("household number registered in another area")
+        MEMBER = "member", _("ID number registered in another area")
 
     class State(models.TextChoices):
-        OPEN = "open", _("待处理")
-        TRANSFERRED = "transferred", _("已转移")
-        DISMISSED = "dismissed", _("已驳回")
+        OPEN = "open", _("waiting")
+        TRANSFERRED = "transferred", _("transferred")
+        DISMISSED = "dismissed", _("dismissed")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     state = models.CharField(max_length=12, choices=State.choices, default=State.OPEN)
