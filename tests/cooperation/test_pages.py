@@ -502,3 +502,18 @@ def test_a_resubmitted_report_shows_its_history_not_the_old_review(
     timeline = page[page.index('data-testid="report-timeline"') :]
     assert timeline.index("step-returned") < timeline.index("用途不明")
     assert timeline.count('data-testid="step-submitted"') == 2
+
+
+def test_the_new_record_form_says_first_which_reports_are_closed(
+    suzhou_tongren: Pairing, suzhou_reporter: Any
+) -> None:
+    from django.utils import timezone
+
+    report = create(suzhou_tongren, "fund", FUND, year=timezone.localdate().year).report
+    client = client_for(suzhou_reporter)
+    assert (
+        'data-testid="closed-reports"' not in client.get("/cooperation/fund/new/").content.decode()
+    )
+    services.report_submit(actor=suzhou_reporter, report=report)
+    page = client.get("/cooperation/fund/new/").content.decode()
+    assert 'data-testid="closed-reports"' in page and f"/cooperation/reports/{report.pk}/" in page

@@ -227,6 +227,15 @@ def _render_form(
         "record": record,
         "may_import": _may_enter(request),
     }
+    if record is None:
+        # Said before the form is filled in, not after: the reports of the user's unit for
+        # this year that no longer take new records.
+        context["closed"] = list(
+            selectors.reports_of_unit(user=request.user)
+            .filter(year=timezone.localdate().year)
+            .exclude(state__in=EDITABLE)
+            .select_related("pairing__east_region", "pairing__east_org", "pairing__west_region")
+        )
     if record is not None:
         context["people"] = list(record.people.all()) if form.spec.people else []  # type: ignore[attr-defined]
         context["beneficiaries"] = (
