@@ -42,12 +42,19 @@ def data(regions: None, lines: None, generated_rows: Any, write_csv: Any) -> Any
     )
 
 
-@pytest.mark.parametrize("auth", ["session", "token"])
-def test_every_operation_answers_by_the_document(auth: str, data: Any, settings: Any) -> None:
+@pytest.mark.parametrize(
+    ("auth", "mode"), [("session", "positive"), ("token", "positive"), ("token", "negative")]
+)
+def test_every_operation_answers_by_the_document(
+    auth: str, mode: str, data: Any, settings: Any
+) -> None:
+    """Positive: requests the document allows, answered as it says. Negative: requests it
+    forbids (wrong types, missing fields, out-of-range values), answered without a 5xx."""
     import schemathesis
     from django.core.wsgi import get_wsgi_application
     from hypothesis import HealthCheck, given
     from hypothesis import settings as hsettings
+    from schemathesis import GenerationMode
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -74,7 +81,7 @@ def test_every_operation_answers_by_the_document(auth: str, data: Any, settings:
     def runner(operation: Any) -> Any:
         label = operation.label
 
-        @given(case=operation.as_strategy())
+        @given(case=operation.as_strategy(generation_mode=GenerationMode(mode)))
         @hsettings(
             max_examples=EXAMPLES,
             deadline=None,
@@ -116,7 +123,7 @@ def test_every_operation_answers_by_the_document(auth: str, data: Any, settings:
 
     total = sum(cases.values())
     print(
-        f"\nschemathesis ({auth}): {len(cases)} operations, {total} cases, "
+        f"\nschemathesis ({auth}, {mode}): {len(cases)} operations, {total} cases, "
         f"{server_errors} server errors, {len(failures)} failing operations"
     )
     assert not failures, "\n\n".join(f"{k}\n{v}" for k, v in failures.items())
