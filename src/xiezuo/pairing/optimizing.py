@@ -12,6 +12,7 @@ figure for any unit, and must where the data has none: the proposal never invent
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -338,6 +339,12 @@ def proposal_create(*, actor: User | None, params: Params, title: str = "") -> P
         problems.append(Problem("深度贫困权重应在 1 到 5 之间", "deep_weight"))
     if not 1 <= params.time_limit <= 600:
         problems.append(Problem("求解时限应在 1 到 600 秒之间", "time_limit"))
+    # "inf" and "nan" read as floats, but no need or capacity is infinite, and the stored
+    # params (JSON) cannot hold them.
+    for where, values in (("needs", params.needs), ("capacities", params.capacities)):
+        for code, value in values.items():
+            if not math.isfinite(value) or value < 0:
+                problems.append(Problem(f"{code} 的值“{value}”应为不小于 0 的有限数", where))
     if params.west_region:
         region = current_region(params.west_region)
         if region is None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from xiezuo.cooperation import analysis
+from xiezuo.core import params
 from xiezuo.regions import codes
 
 CHART_ROWS = 40  # pairings drawn in one year's targeting chart; the table lists them all
@@ -68,11 +69,9 @@ def _fiscal_chart(unit: analysis.FiscalUnit) -> dict[str, Any]:
 @login_required
 @require_GET
 def targeting(request: HttpRequest) -> HttpResponse:
-    year_raw = request.GET.get("year", "").strip()
-    pairing_raw = request.GET.get("pairing", "").strip()
     region = codes.normalise(request.GET.get("region", "").strip()[:12])
-    year = int(year_raw) if year_raw.isdigit() and len(year_raw) == 4 else None
-    pairing = int(pairing_raw) if pairing_raw.isdigit() else None
+    year = params.year_or_none(request.GET.get("year"))
+    pairing = params.id_or_none(request.GET.get("pairing"))
     found = analysis.targeting(user=request.user, pairing=pairing, region=region, year=year)
     return render(
         request,

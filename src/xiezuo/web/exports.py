@@ -14,9 +14,12 @@ from openpyxl.styles import Font
 
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
+from xiezuo.core import xlsx
 from xiezuo.regions.models import Region
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Every row goes through `xiezuo.core.xlsx.append`: text such as `=HYPERLINK(…)` typed into a
+# record stays text in the export instead of running in the office that opens it.
+XLSX = xlsx.XLSX
 
 
 def regions_xlsx(*, request: HttpRequest, region: Region, children: list[Region]) -> HttpResponse:
@@ -34,11 +37,12 @@ def regions_xlsx(*, request: HttpRequest, region: Region, children: list[Region]
         "贫困村",
         "深度贫困",
     ]
-    sheet.append(header)
+    xlsx.append(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for child in children:
-        sheet.append(
+        xlsx.append(
+            sheet,
             [
                 child.code,
                 child.name,
@@ -48,7 +52,7 @@ def regions_xlsx(*, request: HttpRequest, region: Region, children: list[Region]
                 child.poverty_exit_year,
                 "是" if child.is_poor_village else "",
                 "是" if child.is_deep_poverty else "",
-            ]
+            ],
         )
     sheet.column_dimensions["A"].width = 16
     sheet.column_dimensions["B"].width = 28
@@ -80,7 +84,8 @@ def households_xlsx(*, request: HttpRequest, households: Any) -> HttpResponseBas
     labels = {**dict(Status.choices), **dict(Cause.choices), **dict(HouseholdType.choices)}
     book = Workbook(write_only=True)
     sheet = book.create_sheet("贫困户")
-    sheet.append(
+    xlsx.append(
+        sheet,
         [
             "户编号",
             "行政村代码",
@@ -91,7 +96,7 @@ def households_xlsx(*, request: HttpRequest, households: Any) -> HttpResponseBas
             "脱贫年度",
             "人数",
             "人均纯收入",
-        ]
+        ],
     )
     rows = households.values_list(
         "number",
@@ -110,9 +115,10 @@ def households_xlsx(*, request: HttpRequest, households: Any) -> HttpResponseBas
     ):
         count += 1
         if count > EXPORT_LIMIT:
-            sheet.append([f"仅导出前 {EXPORT_LIMIT} 户：请缩小筛选范围"])
+            xlsx.append(sheet, [f"仅导出前 {EXPORT_LIMIT} 户：请缩小筛选范围"])
             break
-        sheet.append(
+        xlsx.append(
+            sheet,
             [
                 number,
                 village,
@@ -123,7 +129,7 @@ def households_xlsx(*, request: HttpRequest, households: Any) -> HttpResponseBas
                 year,
                 size,
                 float(income) if income is not None else None,
-            ]
+            ],
         )
     # FileResponse closes the file when the response is done.
     handle = tempfile.TemporaryFile()  # noqa: SIM115
@@ -148,14 +154,17 @@ def pairings_xlsx(*, request: HttpRequest, pairings: Any) -> HttpResponse:
     sheet = book.active
     assert sheet is not None
     sheet.title = "结对关系"
-    sheet.append([c.label for c in PAIRING_COLUMNS] + ["结对编号", "层级", "状态", "上级结对"])
+    xlsx.append(
+        sheet, [c.label for c in PAIRING_COLUMNS] + ["结对编号", "层级", "状态", "上级结对"]
+    )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     count = 0
     for p in pairings.select_related("east_org", "parent__east_region", "parent__west_region"):
         count += 1
         org = p.east_org
-        sheet.append(
+        xlsx.append(
+            sheet,
             [
                 p.east_region_id or (org.region_id if org else "") or "",
                 p.east_name,
@@ -170,7 +179,7 @@ def pairings_xlsx(*, request: HttpRequest, pairings: Any) -> HttpResponse:
                 p.get_level_display(),
                 p.get_status_display(),
                 str(p.parent) if p.parent else "",
-            ]
+            ],
         )
     for letter, width in zip("ABCDE", (14, 24, 12, 14, 24), strict=True):
         sheet.column_dimensions[letter].width = width
@@ -186,14 +195,15 @@ def targets_xlsx(*, request: HttpRequest, targets: Any) -> HttpResponse:
     sheet = book.active
     assert sheet is not None
     sheet.title = "年度协议目标"
-    sheet.append([c.label for c in AGREEMENT_COLUMNS])
+    xlsx.append(sheet, [c.label for c in AGREEMENT_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     count = 0
     for t in targets:
         count += 1
         pairing = t.agreement.pairing
-        sheet.append(
+        xlsx.append(
+            sheet,
             [
                 pairing.pk,
                 pairing.east_region_id or "",
@@ -207,7 +217,7 @@ def targets_xlsx(*, request: HttpRequest, targets: Any) -> HttpResponse:
                 t.responsible_unit,
                 t.responsible_person,
                 t.owner.username if t.owner else "",
-            ]
+            ],
         )
     return _audited_workbook(request, book, "pairing.target", "年度协议目标", count)
 
@@ -262,8 +272,13 @@ def cooperation_xlsx(*, request: HttpRequest, spec: Any, records: Any) -> HttpRe
     # A saved amount over 10 亿元 was confirmed once; the export says so, or its re-import would
     # ask again.
     confirm = bool(spec.amounts) and all(f.name != "confirmed_large" for f in spec.fields)
-    sheet.append(
-        [*header, *([PEOPLE_COLUMN] if spec.people else []), *([CONFIRM_COLUMN] if confirm else [])]
+    xlsx.append(
+        sheet,
+        [
+            *header,
+            *([PEOPLE_COLUMN] if spec.people else []),
+            *([CONFIRM_COLUMN] if confirm else []),
+        ],
     )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -286,7 +301,7 @@ def cooperation_xlsx(*, request: HttpRequest, spec: Any, records: Any) -> HttpRe
         if confirm:
             large = any((getattr(record, f.name) or 0) > CONFIRM for f in spec.amounts)
             row.append("是" if large else "")
-        sheet.append(row)
+        xlsx.append(sheet, row)
     for column in sheet.iter_cols(min_row=2):
         for cell in column:
             if isinstance(cell, Cell) and cell.is_date:
