@@ -252,7 +252,7 @@ def _write(
         batch: list[tuple[Any, ...]] = []
 
         def flush() -> None:
-            columns = list(zip(*batch, strict=True)) if batch else [[] for _ in names]
+            columns: list[Any] = list(zip(*batch, strict=True)) if batch else [[] for _ in names]
             writer.write_table(
                 pa.table(
                     {
