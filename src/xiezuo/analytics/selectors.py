@@ -19,13 +19,16 @@ def _own(actor: Any, field: str = "reporter_code") -> Q:
 
 
 def runs_for(actor: Any) -> QuerySet[Run]:
+    """Runs an office may open: national runs and pairing runs (their findings are then cut to
+    its own subtree by `queue`), runs over its own subtree, and its own runs."""
     qs = Run.objects.all()
     prefix = policy.own_prefix(actor)
-    if prefix is not None:
-        qs = qs.filter(
-            Q(created_by=actor) | Q(scope__startswith=prefix) if prefix else Q(created_by=actor)
-        )
-    return qs
+    if prefix is None:
+        return qs
+    visible = Q(scope="") | Q(scope__startswith="pairing:") | Q(created_by=actor)
+    if prefix:
+        visible |= Q(scope__startswith=prefix)
+    return qs.filter(visible)
 
 
 def latest_done(scope: str = "", year: int | None = None) -> Run | None:
@@ -101,3 +104,21 @@ def overview(run: Run) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def run_get(actor: Any, pk: int) -> Run:
+    from xiezuo.core.errors import NotFound
+
+    run = runs_for(actor).filter(pk=pk).first()
+    if run is None:
+        raise NotFound(f"没有编号为 {pk} 的数据比对，或不在您的范围内")
+    return run
+
+
+def finding_get(actor: Any, pk: int) -> Finding:
+    from xiezuo.core.errors import NotFound
+
+    finding = Finding.objects.filter(_own(actor), pk=pk).first()
+    if finding is None:
+        raise NotFound(f"没有编号为 {pk} 的比对结果，或不在您的范围内")
+    return finding
