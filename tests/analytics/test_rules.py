@@ -134,3 +134,15 @@ def test_snapshot_export_command(world: World, tmp_path: Path) -> None:
     # No ID number in clear anywhere in the files.
     blob = b"".join(p.read_bytes() for p in (tmp_path / "cli").glob("*.parquet"))
     assert not any(number.encode() in blob for number in world.ids.values())
+
+
+def test_reasons_in_english_too(world: World, snap: Path) -> None:
+    from django.utils import translation
+
+    result = jobs.run_job(snap)
+    v05 = next(f for f in result.findings if f[0] == "V05")
+    with translation.override("en"):
+        assert rules.BY_CODE["V05"].explain(v05[5]).startswith("The household was cancelled in")
+        assert str(rules.BY_CODE["V08"].title) == "A child counted as a labour-skills trainee"
+    with translation.override("zh-hans"):
+        assert str(rules.BY_CODE["V08"].title) == "未成年人列为劳动力培训学员"

@@ -25,3 +25,14 @@ def test_spark_and_duckdb_give_identical_findings(world: World, tmp_path: Path) 
         jobs.run_job(tmp_path / "snap", engine_name="spark", scope=scope).findings
         == jobs.run_job(tmp_path / "snap", scope=scope).findings
     )
+
+
+def test_engines_agree_on_a_generated_nation(tmp_path: Path) -> None:
+    from xiezuo.analytics import generate
+
+    generate.nation(tmp_path / "nation", members=20_000, people=2_000)
+    duck = jobs.run_job(tmp_path / "nation", engine_name="duckdb")
+    spark = jobs.run_job(tmp_path / "nation", engine_name="spark")
+    # Every rule the generator injects has work to do, and the engines agree on each finding.
+    assert {"V01", "V02", "V05", "V07", "V08", "V11"} <= set(duck.per_rule)
+    assert spark.findings == duck.findings

@@ -57,10 +57,15 @@ def to_spark(sql: str) -> str:
     return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
 
 
+def spark_master() -> str:
+    """local[2] unless XIEZUO_SPARK_MASTER names a cluster (spark://host:7077, yarn, k8s://…),
+    whose executors must then read the snapshot from shared storage."""
+    return os.environ.get("XIEZUO_SPARK_MASTER", "local[2]")
+
+
 @cache
-def spark_session(master: str = "local[2]") -> Any:
-    """One local Spark per process, bound to 127.0.0.1 only. `master` may name a cluster
-    (spark://host:7077) when the snapshot lies on storage the cluster reads."""
+def spark_session(master: str) -> Any:
+    """One Spark session per process and master; in local mode bound to 127.0.0.1 only."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     try:
         from pyspark.sql import SparkSession
@@ -82,8 +87,8 @@ def spark_session(master: str = "local[2]") -> Any:
 class SparkEngine:
     name = "spark"
 
-    def __init__(self, snapshot: Path, *, master: str = "local[2]") -> None:
-        self.spark = spark_session(master)
+    def __init__(self, snapshot: Path, *, master: str | None = None) -> None:
+        self.spark = spark_session(master or spark_master())
         for table in SCHEMAS:
             self.spark.read.parquet(str(snapshot / f"{table}.parquet")).createOrReplaceTempView(
                 table

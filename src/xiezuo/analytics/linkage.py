@@ -132,15 +132,28 @@ SLIPS = """
     GROUP BY v.person_id
 """
 
-# Registry members that share a blocking key with someone unmatched.
+# Registry members that share a blocking key with someone unmatched: a union of equi-joins
+# (one per blocking key), which DuckDB runs as hash joins — an OR of IN-subqueries it does not.
 CANDIDATES = """
-    SELECT m.member_id, m.name, m.birth_date, SUBSTR(h.village_code, 1, 6) AS county
-    FROM members m JOIN households h ON h.household_id = m.household_id
-    WHERE m.member_id IN (SELECT member_id FROM slips)
-       OR (SUBSTR(h.village_code, 1, 6), m.birth_date) IN
-              (SELECT county, birth_date FROM unmatched WHERE birth_date IS NOT NULL)
-       OR (SUBSTR(h.village_code, 1, 6), m.name) IN (SELECT county, name FROM unmatched)
-       OR m.birth_date IN (SELECT birth_date FROM unmatched WHERE county IS NULL)
+    WITH mk AS (
+        SELECT m.member_id, m.name, m.birth_date, SUBSTR(h.village_code, 1, 6) AS county
+        FROM members m JOIN households h ON h.household_id = m.household_id
+    )
+    SELECT mk.* FROM mk JOIN (SELECT DISTINCT member_id FROM slips) s
+        ON s.member_id = mk.member_id
+    UNION
+    SELECT mk.* FROM mk JOIN (
+        SELECT DISTINCT county, birth_date FROM unmatched
+        WHERE county IS NOT NULL AND birth_date IS NOT NULL
+    ) u ON u.county = mk.county AND u.birth_date = mk.birth_date
+    UNION
+    SELECT mk.* FROM mk JOIN (
+        SELECT DISTINCT county, name FROM unmatched WHERE county IS NOT NULL
+    ) u ON u.county = mk.county AND u.name = mk.name
+    UNION
+    SELECT mk.* FROM mk JOIN (
+        SELECT DISTINCT birth_date FROM unmatched WHERE county IS NULL AND birth_date IS NOT NULL
+    ) u ON u.birth_date = mk.birth_date
 """
 
 
@@ -168,7 +181,7 @@ def link(con: Any) -> list[Link]:
     ).to_arrow_table()
     if left.num_rows == 0:
         return []
-    right = con.sql(f"{CANDIDATES} ORDER BY m.member_id").to_arrow_table()
+    right = con.sql(f"SELECT * FROM ({CANDIDATES}) ORDER BY member_id").to_arrow_table()
     if right.num_rows == 0:
         return []
     meta = {
