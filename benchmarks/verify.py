@@ -39,6 +39,45 @@ def timed_run(path: Path, engine: str) -> tuple[float, float, object]:
     return linkage_start - start, end - linkage_start, result
 
 
+def accuracy(path: Path, result: object) -> None:
+    """Precision and recall against the generator's ground truth: V01 (invalid numbers), V02
+    (valid numbers nobody has) and V11 (the linkage names the member the person really is)."""
+    import pyarrow.parquet as pq
+
+    truth = pq.read_table(path / "truth.parquet").to_pylist()
+    fault = {t["person_id"]: t["fault"] for t in truth}
+    member = {t["person_id"]: t["true_member_id"] for t in truth}
+    findings = result.findings  # type: ignore[attr-defined]
+
+    def show(rule: str, found: set[int], wanted: set[int]) -> None:
+        hit = len(found & wanted)
+        precision = hit / len(found) if found else 1.0
+        recall = hit / len(wanted) if wanted else 1.0
+        print(
+            f"  {rule}: precision {precision:.3f}, recall {recall:.3f} "
+            f"({len(found):,} found, {len(wanted):,} injected)"
+        )
+
+    show(
+        "V01",
+        {f[3] for f in findings if f[0] == "V01"},
+        {p for p, f in fault.items() if f == "invalid_id"},
+    )
+    show(
+        "V02",
+        {f[3] for f in findings if f[0] == "V02"},
+        {p for p, f in fault.items() if f == "unknown_id"},
+    )
+    links = {f[3]: int(f[5].split("|")[0]) for f in findings if f[0] == "V11"}
+    wanted = {p for p, f in fault.items() if f}
+    right = {p for p, m in links.items() if member.get(p) == m}
+    hit = len(right)
+    print(
+        f"  V11 linkage: precision {hit / max(len(links), 1):.3f}, recall "
+        f"{hit / max(len(wanted), 1):.3f} ({len(links):,} links, {len(wanted):,} to find)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=20_000_000)
@@ -70,6 +109,7 @@ def main() -> None:
     )
     for rule, n in sorted(result.per_rule.items()):
         print(f"  {rule}: {n:,}")
+    accuracy(big, result)
 
     if args.skip_spark:
         return

@@ -24,6 +24,8 @@ class Engine(Protocol):
 
     def view(self, name: str, sql: str) -> None: ...
 
+    def table(self, name: str, sql: str) -> None: ...
+
     def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
 
     def close(self) -> None: ...
@@ -42,6 +44,11 @@ class DuckDBEngine:
 
     def view(self, name: str, sql: str) -> None:
         self.con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+
+    def table(self, name: str, sql: str) -> None:
+        """Computed once: every rule reads it, and re-joining 20 million members per rule
+        would cost each rule what the join costs."""
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.con.execute(sql).fetchall()]
@@ -96,6 +103,11 @@ class SparkEngine:
 
     def view(self, name: str, sql: str) -> None:
         self.spark.sql(to_spark(sql)).createOrReplaceTempView(name)
+
+    def table(self, name: str, sql: str) -> None:
+        frame = self.spark.sql(to_spark(sql)).cache()
+        frame.count()  # computed now, once, like DuckDB's temp table
+        frame.createOrReplaceTempView(name)
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.spark.sql(to_spark(sql)).collect()]

@@ -177,6 +177,16 @@ def nation(
         f"""SELECT person_id, 'digit' AS variant_kind, m_hash AS variant_hash, {key.replace("id_hash", "m_hash")} AS variant_key
            FROM pm WHERE fate < 2""",
     )
+    # Ground truth beside the snapshot (not one of its tables): which person carries which
+    # fault, and the member each one really is.
+    copy(
+        "truth",
+        """SELECT person_id,
+                  CASE WHEN fate < 2 THEN 'invalid_id' WHEN fate = 2 THEN 'unknown_id' ELSE '' END
+                  AS fault,
+                  member_id AS true_member_id
+           FROM pm""",
+    )
     copy(
         "beneficiaries",
         "SELECT CAST(NULL AS BIGINT) AS beneficiary_id, CAST(NULL AS BIGINT) AS record_id, "

@@ -108,7 +108,10 @@ def run_job(
                 "快照中的建档立卡成员没有证件号码哈希，无法比对；请先导入带证件号码的名单后重新导出"
             )
         for name, sql in rules.BASE_VIEWS.items():
-            eng.view(name, sql)
+            if name in rules.MATERIALISED:
+                eng.table(name, sql)
+            else:
+                eng.view(name, sql)
         eng.view("scope_records", scope_sql(scope, year))
         findings: list[FindingRow] = []
         sql_rules = [r for r in rules.RULES if r.sql]

@@ -135,7 +135,7 @@ SLIPS = """
 # Registry members that share a blocking key with someone unmatched: a union of equi-joins
 # (one per blocking key), which DuckDB runs as hash joins — an OR of IN-subqueries it does not.
 CANDIDATES = """
-    WITH mk AS (
+    WITH mk AS MATERIALIZED (
         SELECT m.member_id, m.name, m.birth_date, SUBSTR(h.village_code, 1, 6) AS county
         FROM members m JOIN households h ON h.household_id = m.household_id
     )

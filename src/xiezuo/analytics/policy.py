@@ -7,8 +7,6 @@ its own subtree or a pairing one of whose sides lies in it. Findings are decided
 
 from __future__ import annotations
 
-from typing import Any
-
 from xiezuo.accounts import policy
 from xiezuo.accounts.models import User
 from xiezuo.analytics.jobs import Scope
@@ -34,10 +32,6 @@ def require_run(actor: User | None, scope: Scope) -> None:
     if pairing is None:
         raise NotFound(f"没有编号为 {scope.code} 的结对")
     pairing_policy.require_side(actor, pairing, what="对该结对运行数据比对")
-
-
-def may_see_finding(actor: Any, reporter_code: str) -> bool:
-    return policy.in_own_subtree(actor, reporter_code) or actor is None
 
 
 def require_decide(actor: User | None, reporter_code: str) -> None:

@@ -77,6 +77,9 @@ BASE_VIEWS: dict[str, str] = {
     """,
 }
 
+# Base views every rule reads, computed once per run rather than once per rule.
+MATERIALISED = frozenset({"served"})
+
 _PERSON = "s.record_kind, s.record_id, s.person_id, s.id_hash"
 _RECORD = (
     "r.record_kind, r.record_id, CAST(NULL AS BIGINT) AS person_id,"

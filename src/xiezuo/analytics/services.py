@@ -44,6 +44,7 @@ def run_is_stale(run: Run) -> bool:
     return run.state in ACTIVE and seen is not None and timezone.now() - seen > STALE
 
 
+@transaction.atomic  # the row locks below hold only inside a transaction
 def run_create(
     *, actor: User | None, scope: str = "", year: int | None = None, engine: str = "duckdb"
 ) -> Run:
@@ -129,13 +130,18 @@ def run_execute(run: Run, *, snapshot_dir: Path | None = None) -> Run:
 @transaction.atomic
 def _save(run: Run, result: jobs.JobResult) -> None:
     rows = []
+    keys_seen: set[str] = set()
     for code, kind, record_id, person, id_hash, detail in result.findings:
         rule = rules.BY_CODE[code]
+        key = finding_key(code, kind, record_id, id_hash, detail)
+        if key in keys_seen:  # the same number twice on one record: one finding
+            continue
+        keys_seen.add(key)
         meta = result.records.get((kind, record_id), {})
         rows.append(
             Finding(
                 run=run,
-                key=finding_key(code, kind, record_id, id_hash, detail),
+                key=key,
                 rule=code,
                 severity=rule.severity,
                 record_kind=kind,

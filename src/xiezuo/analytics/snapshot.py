@@ -477,7 +477,7 @@ def write_tables(out: Path, tables: dict[str, pa.Table]) -> Manifest:
     out.mkdir(parents=True, exist_ok=True)
     rows = {}
     for name, schema in SCHEMAS.items():
-        table = tables.get(name) or schema.empty_table()
+        table = tables[name] if name in tables else schema.empty_table()
         pq.write_table(table.select(schema.names).cast(schema), out / f"{name}.parquet")
         rows[name] = table.num_rows
     created = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
