@@ -167,7 +167,7 @@ def nation(
                   AS id_key,
                   fate >= 2 AS id_valid,
                   CASE WHEN fate < 2 THEN '校验位错误' ELSE '' END AS id_problem,
-                  CASE WHEN fate < 2 OR fate >= 5 THEN m_birth END AS id_birth_date,
+                  m_birth AS id_birth_date,
                   m_county AS id_region,
                   CASE WHEN fate >= 5 THEN member_id END AS member_id
            FROM pm""",
