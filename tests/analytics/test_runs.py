@@ -127,3 +127,15 @@ def test_verify_command(world: World, tmp_path: Path) -> None:
     text = out.getvalue()
     assert "2 条发现" in text and "V09\t1" in text
     assert "未比对 V10" in text
+
+
+def test_generated_nation_runs_from_the_command_line(db: None, tmp_path: Path) -> None:
+    out = io.StringIO()
+    snap = tmp_path / "nation"
+    call_command(
+        "verify", "generate", "--members", "4000", "--people", "400", "--out", str(snap), stdout=out
+    )
+    assert "4,000 名成员" in out.getvalue() and (snap / "truth.parquet").is_file()
+    out = io.StringIO()
+    call_command("verify", "run", "--snapshot", str(snap), stdout=out)
+    assert "条发现" in out.getvalue() and "V01\t" in out.getvalue()

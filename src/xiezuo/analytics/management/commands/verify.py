@@ -24,7 +24,29 @@ class Command(XiezuoCommand):
             "--background", action="store_true", help="queue for the worker and return"
         )
 
+        gen = sub.add_parser(
+            "generate", help="write a generated nation with known faults as a snapshot"
+        )
+        gen.add_argument("--members", type=int, default=1_000_000)
+        gen.add_argument("--people", type=int, default=100_000)
+        gen.add_argument("--seed", type=int, default=1)
+        gen.add_argument("--out", type=Path, required=True)
+
     def run(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "generate":
+            from xiezuo.analytics import generate
+
+            rows = generate.nation(
+                options["out"],
+                members=options["members"],
+                people=options["people"],
+                seed=options["seed"],
+            )
+            self.stdout.write(
+                f"已生成 {rows['members']:,} 名成员、{rows['people']:,} 名帮扶对象的快照："
+                f"{options['out']}（truth.parquet 为注入问题的真值）"
+            )
+            return
         actor = self.actor(options)
         if options["background"]:
             run = services.run_submit(
