@@ -7,6 +7,7 @@ from xiezuo.web import (
     imports_views,
     pairing_views,
     registry_views,
+    verify_views,
     views,
 )
 
@@ -71,4 +72,10 @@ urlpatterns = [
     path("imports/template/<str:kind>.xlsx", imports_views.import_template, name="import_template"),
     path("imports/<str:batch_id>/", imports_views.import_detail, name="import_detail"),
     path("imports/<str:batch_id>/commit/", imports_views.import_commit, name="import_commit"),
+    path("verify/", verify_views.verify_index, name="verify_index"),
+    path("verify/runs/<int:pk>/", verify_views.verify_run, name="verify_run"),
+    path("verify/runs/<int:pk>/findings/", verify_views.verify_queue, name="verify_queue"),
+    path("verify/runs/<int:pk>/findings.xlsx", verify_views.verify_export, name="verify_export"),
+    path("verify/findings/<int:pk>/decide/", verify_views.verify_decide, name="verify_decide"),
+    path("verify/record/<str:kind>/<int:pk>/", verify_views.verify_record, name="verify_record"),
 ]

@@ -1,0 +1,137 @@
+"""Verification (数据比对) on a generated national-size snapshot: rows/s on DuckDB and on Spark.
+
+Generates the snapshot straight to Parquet (xiezuo.analytics.generate; under var/, never in
+git), runs every rule on DuckDB over all of it, then runs DuckDB and Spark (local mode,
+127.0.0.1) over a smaller sample and checks that their findings are identical. Prints figures,
+never fails on them.
+
+    .venv/bin/python benchmarks/verify.py [--members 20000000] [--people 2000000]
+                                          [--spark-members 1000000] [--out var/bench-verify]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import time
+from pathlib import Path
+
+import _common
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "xiezuo.settings")
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
+
+def timed_run(path: Path, engine: str) -> tuple[float, float, object]:
+    """Seconds of the SQL rules and of the linkage, and the result."""
+    from xiezuo.analytics import jobs, rules
+
+    marks: dict[str, float] = {}
+
+    def step(what: str, pct: int) -> None:
+        marks.setdefault(what, time.perf_counter())
+
+    start = time.perf_counter()
+    result = jobs.run_job(path, engine_name=engine, step=step)
+    end = time.perf_counter()
+    linkage_start = marks.get(rules.LINKAGE, end)
+    return linkage_start - start, end - linkage_start, result
+
+
+def accuracy(path: Path, result: object) -> None:
+    """Precision and recall against the generator's ground truth: V01 (invalid numbers), V02
+    (valid numbers nobody has) and V11 (the linkage names the member the person really is)."""
+    import pyarrow.parquet as pq
+
+    truth = pq.read_table(path / "truth.parquet").to_pylist()
+    fault = {t["person_id"]: t["fault"] for t in truth}
+    member = {t["person_id"]: t["true_member_id"] for t in truth}
+    findings = result.findings  # type: ignore[attr-defined]
+
+    def show(rule: str, found: set[int], wanted: set[int]) -> None:
+        hit = len(found & wanted)
+        precision = hit / len(found) if found else 1.0
+        recall = hit / len(wanted) if wanted else 1.0
+        print(
+            f"  {rule}: precision {precision:.3f}, recall {recall:.3f} "
+            f"({len(found):,} found, {len(wanted):,} injected)"
+        )
+
+    show(
+        "V01",
+        {f[3] for f in findings if f[0] == "V01"},
+        {p for p, f in fault.items() if f == "invalid_id"},
+    )
+    show(
+        "V02",
+        {f[3] for f in findings if f[0] == "V02"},
+        {p for p, f in fault.items() if f == "unknown_id"},
+    )
+    links = {f[3]: int(f[5].split("|")[0]) for f in findings if f[0] == "V11"}
+    wanted = {p for p, f in fault.items() if f}
+    right = {p for p, m in links.items() if member.get(p) == m}
+    hit = len(right)
+    print(
+        f"  V11 linkage: precision {hit / max(len(links), 1):.3f}, recall "
+        f"{hit / max(len(wanted), 1):.3f} ({len(links):,} links, {len(wanted):,} to find)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--members", type=int, default=20_000_000)
+    parser.add_argument("--people", type=int, default=2_000_000)
+    parser.add_argument("--spark-members", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=_common.REPO_DIR / "var" / "bench-verify")
+    parser.add_argument("--skip-spark", action="store_true")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from xiezuo.analytics import generate, jobs
+
+    big = args.out / "nation"
+    t = time.perf_counter()
+    rows = generate.nation(big, members=args.members, people=args.people)
+    print(
+        f"generated {rows['members']:,} members, {rows['people']:,} people served "
+        f"in {time.perf_counter() - t:.1f} s ({big})"
+    )
+
+    sql_s, link_s, result = timed_run(big, "duckdb")
+    total = sql_s + link_s
+    print(
+        f"DuckDB, all rules: {total:.1f} s = SQL rules {sql_s:.1f} s + linkage {link_s:.1f} s; "
+        f"{rows['people'] / total:,.0f} people/s ({rows['people'] / sql_s:,.0f} for the SQL "
+        f"rules); {len(result.findings):,} findings; peak RSS {_common.peak_rss_mb():,.0f} MB"
+    )
+    for rule, n in sorted(result.per_rule.items()):
+        print(f"  {rule}: {n:,}")
+    accuracy(big, result)
+
+    if args.skip_spark:
+        return
+    sample = args.out / "sample"
+    people = max(args.spark_members // 10, 1)
+    generate.nation(sample, members=args.spark_members, people=people)
+    d_sql, d_link, duck = timed_run(sample, "duckdb")
+    s_sql, s_link, spark = timed_run(sample, "spark")  # includes starting the JVM
+    same = jobs.same_findings(duck.findings, spark.findings)  # type: ignore[attr-defined]
+    print(f"sample of {args.spark_members:,} members, {people:,} people served:")
+    print(
+        f"  DuckDB {d_sql + d_link:.1f} s ({people / (d_sql + d_link):,.0f} people/s; SQL "
+        f"rules {people / d_sql:,.0f}/s)"
+    )
+    print(
+        f"  Spark  {s_sql + s_link:.1f} s ({people / (s_sql + s_link):,.0f} people/s; SQL "
+        f"rules {people / s_sql:,.0f}/s, JVM start included)"
+    )
+    print(f"  findings identical: {same} ({len(duck.findings):,})")  # type: ignore[attr-defined]
+    if os.environ.get("XIEZUO_BENCH_KEEP") != "1":
+        shutil.rmtree(args.out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

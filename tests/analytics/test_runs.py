@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import datetime
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.analytics.conftest import World
+from tests.conftest import SUZHOU, TONGREN
+from tests.factories import UserFactory
+from xiezuo.analytics import selectors, services
+from xiezuo.analytics.models import Finding, Run
+from xiezuo.audit.models import AuditEvent
+from xiezuo.core.errors import Forbidden, UserError
+
+
+@pytest.fixture
+def tongren_reviewer(world: World) -> Any:
+    return UserFactory(username="tr-rev", side="west", region_id=TONGREN, roles=["reviewer"])
+
+
+def test_background_run_stores_findings_with_progress(world: World, national_user: Any) -> None:
+    run = services.run_submit(actor=national_user, year=2026)  # tasks run inline in tests
+    assert run.state == Run.State.DONE and run.progress == 100
+    assert run.findings.count() == 12
+    assert set(run.counts["rules"]) == {
+        "V01",
+        "V02",
+        "V03",
+        "V04",
+        "V05",
+        "V07",
+        "V08",
+        "V09",
+        "V11",
+    }
+    assert "V10" in run.counts["skipped"]  # no placements table: said, not silently skipped
+    assert AuditEvent.objects.filter(object_type__icontains="run", object_id=str(run.pk)).exists()
+
+
+def test_decisions_survive_a_new_run_and_are_audited(
+    world: World, national_user: Any, tongren_reviewer: Any
+) -> None:
+    first = services.run_submit(actor=national_user)
+    child = first.findings.get(rule="V08")
+    # 苏州's records are not 铜仁's to decide.
+    with pytest.raises(Forbidden):
+        services.finding_decide(
+            actor=tongren_reviewer, finding=child, decision="dismissed", reason="x"
+        )
+    stray = first.findings.get(rule="V04")  # reported by 碧江, inside 铜仁
+    with pytest.raises(UserError, match="须说明理由"):
+        services.finding_decide(
+            actor=tongren_reviewer, finding=stray, decision="dismissed", reason=" "
+        )
+    services.finding_decide(
+        actor=tongren_reviewer, finding=stray, decision="confirmed", reason="碧江误报，已通知改正"
+    )
+    assert AuditEvent.objects.filter(object_id=str(stray.pk), action="update").exists()
+    second = services.run_submit(actor=national_user)
+    again = second.findings.get(rule="V04")
+    assert again.pk != stray.pk and again.key == stray.key
+    assert again.decision == Finding.Decision.CONFIRMED
+    assert again.decision_reason == "碧江误报，已通知改正"
+    assert second.counts["carried"] == 1
+    # A changed finding is a new one: its decision does not carry over.
+    assert second.findings.exclude(rule="V04").filter(decision="open").count() == 11
+
+
+def test_overview_counts_only_people_who_passed(
+    world: World, national_user: Any, tongren_reviewer: Any
+) -> None:
+    run = services.run_submit(actor=national_user)
+    labour = {r["indicator"]: r for r in selectors.overview(run)}["labourers_trained"]
+    # 8 people in the two labour trainings (李四 twice, counted once); 汪芳, 郑十 (invalid),
+    # 王五 (not registered), 孙七 (cancelled), 周八 (a child) are left out.
+    assert labour["reported"] == 7
+    assert labour["excluded"] == 5 and labour["passed"] == 2
+    assert labour["why"] == {"V01": 2, "V02": 1, "V05": 1, "V08": 1, "V11": 2}
+    dismissed = run.findings.get(rule="V02")
+    dismissed.reporter_code = TONGREN  # as if 铜仁 had reported him
+    dismissed.save()
+    services.finding_decide(
+        actor=tongren_reviewer, finding=dismissed, decision="dismissed", reason="已补录入名单"
+    )
+    labour = {r["indicator"]: r for r in selectors.overview(run)}["labourers_trained"]
+    assert labour["passed"] == 3
+
+
+def test_scope_and_concurrency_rules(world: World, national_user: Any) -> None:
+    suzhou = UserFactory(username="sz", side="east", region_id=SUZHOU, roles=["reporter"])
+    with pytest.raises(Forbidden, match="全国"):
+        services.run_create(actor=suzhou, scope="")
+    with pytest.raises(Forbidden):
+        services.run_create(actor=suzhou, scope=TONGREN)
+    run = services.run_create(actor=suzhou, scope=f"pairing:{world.pairing.pk}")
+    with pytest.raises(UserError, match="正在进行"):
+        services.run_create(actor=suzhou, scope=f"pairing:{world.pairing.pk}")
+    # A run whose worker died is taken as interrupted, and a new one may start.
+    Run.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(hours=1))
+    again = services.run_create(actor=suzhou, scope=f"pairing:{world.pairing.pk}")
+    run.refresh_from_db()
+    assert run.state == Run.State.FAILED and "中断" in run.message
+    assert again.state == Run.State.QUEUED
+
+
+def test_failed_run_leaves_previous_findings_standing(
+    world: World, national_user: Any, tmp_path: Path
+) -> None:
+    done = services.run_submit(actor=national_user)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    run = services.run_create(actor=national_user)
+    with pytest.raises(UserError, match="不是完整的数据快照"):
+        services.run_execute(run, snapshot_dir=broken)
+    assert selectors.latest_done("") == done
+    assert done.findings.count() == 12
+
+
+def test_verify_command(world: World, tmp_path: Path) -> None:
+    out = io.StringIO()
+    call_command("verify", "run", "--scope", TONGREN, stdout=out)
+    text = out.getvalue()
+    assert "2 条发现" in text and "V09\t1" in text
+    assert "未比对 V10" in text
+
+
+def test_generated_nation_runs_from_the_command_line(db: None, tmp_path: Path) -> None:
+    out = io.StringIO()
+    snap = tmp_path / "nation"
+    call_command(
+        "verify", "generate", "--members", "4000", "--people", "400", "--out", str(snap), stdout=out
+    )
+    assert "4,000 名成员" in out.getvalue() and (snap / "truth.parquet").is_file()
+    out = io.StringIO()
+    call_command("verify", "run", "--snapshot", str(snap), stdout=out)
+    assert "条发现" in out.getvalue() and "V01\t" in out.getvalue()
