@@ -13,7 +13,11 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # Browsers ask for /favicon.ico whatever the page says: send them to the app's own icon.
-    path("favicon.ico", RedirectView.as_view(url=static("xiezuo/favicon.svg"), permanent=True)),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("xiezuo/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
     path("", include("xiezuo.web.urls")),
 ]
 

@@ -225,8 +225,7 @@ def test_the_regions_a_proposal_rewrites_see_it_and_their_office_accepts_it(
     assert 'data-testid="accept"' in page and 'data-testid="discard"' not in page
     yanhe = Client()
     yanhe.force_login(UserFactory(username="yh", side="west", region_id=YANHE, roles=["reviewer"]))
-    seen = yanhe.get(url)
-    assert seen.status_code == 200 and 'data-testid="accept"' not in seen.content.decode()
+    assert yanhe.get(url).status_code == 404  # the prefecture's proposal, not 沿河's
     unrelated = Client()
     unrelated.force_login(
         UserFactory(username="qdn", side="west", region_id="522600", roles=["reviewer"])
@@ -239,8 +238,10 @@ def test_the_regions_a_proposal_rewrites_see_it_and_their_office_accepts_it(
         .get()
     )
     detail = yanhe.get(f"/pairings/{county.pk}/").content.decode()
-    assert f'href="{url}"' in detail  # the source proposal, which 沿河 may open
-    assert f'href="/pairings/{county.parent_id}/"' not in detail  # 苏州 → 铜仁 is not 沿河's
+    # Named, but no link to what 沿河 may not open: the proposal, the prefecture pair.
+    assert f"结对方案 {proposal.pk}" in detail and f'href="{url}"' not in detail
+    assert f'href="/pairings/{county.parent_id}/"' not in detail
+    assert f'href="{url}"' in west.get(f"/pairings/{county.pk}/").content.decode()
 
 
 def test_loads_read_in_people_per_100_million_yuan(

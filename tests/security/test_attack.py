@@ -9,8 +9,8 @@ endpoint cannot skip the attack: add one line for it.
 
 Templates: `{key}` is a foreign family's id or code (`world.Family.ids`: household, member,
 region, township, county, pairing, proposed, report, fund, agreement, target, task, proposal,
-batch, user, token, organisation, accessattempt); a probe is tried against every foreign family
-that has all its keys. `{me}` is the attacker's own region code.
+batch, user, token, organisation, accessattempt, conflict); a probe is tried against every
+foreign family that has all its keys. `{me}` is the attacker's own region code.
 """
 
 from __future__ import annotations
@@ -86,11 +86,21 @@ URLS: dict[str, Probe] = {
     "web:logout": pub("/logout/"),  # GET is refused (405); a POST would end the attack
     "web:healthz": pub("/healthz"),
     "set_language": pub("/i18n/setlang/"),
+    "favicon": pub("/favicon.ico"),
     "web:region_root": li("/regions/"),
     "web:region_search": li("/regions/search/", {"q": "{county}"}, {"q": "攻防"}),
     "web:region_detail": o("/regions/{county}/"),
     "web:region_export": o("/regions/{county}/export.xlsx"),
-    "web:household_list": li("/registry/", *REGION_Q, {"status": "not_exited"}),
+    "web:household_list": li(
+        "/registry/", *REGION_Q, {"status": "not_exited"}, {"q": "{household}"}
+    ),
+    "web:household_search": Probe(
+        LIST, "/registry/search/", posts=({"q": "{household}"},), get=False
+    ),
+    "web:registry_conflicts": li("/registry/conflicts/", {"state": ""}),
+    "web:registry_conflict_resolve": o(
+        "/registry/conflicts/{conflict}/", {"decision": "transfer", "note": "攻击"}, get=False
+    ),
     "web:household_export": li("/registry/export.xlsx", *REGION_Q),
     "web:registry_statistics": li("/registry/statistics/", *REGION_Q),
     "web:exit_check": li("/registry/exit-check/", {"year": "2019"}),

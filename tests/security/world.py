@@ -235,6 +235,17 @@ def build(tmp: Path) -> World:
     # Helping units are a shared directory (any admin may look one up); only their seat's
     # admins may change them, so the organisation is attacked by writes, not by reads.
     county.ids["organisation"] = org.pk
+    # A conflict put before the township office: the household claimed for its other village.
+    from xiezuo.registry.models import ScopeConflict
+
+    conflict = ScopeConflict.objects.create(
+        kind="household",
+        household_number=first.number,
+        existing=first,
+        wanted_village_id=OTHER_VILLAGE,
+        office_id=TOWNSHIP,
+    )
+    county.ids["conflict"] = conflict.pk
 
     # city: 厦门 → 临夏州.
     city = families["city"]
@@ -308,7 +319,7 @@ def fingerprint(world: World) -> tuple[Any, ...]:
     from xiezuo.accounts.models import ApiToken, User
     from xiezuo.imports.models import ImportBatch
     from xiezuo.pairing.models import Agreement, Organisation, Proposal, Target, Task
-    from xiezuo.registry.models import Household, HouseholdIncome, Member
+    from xiezuo.registry.models import Household, HouseholdIncome, Member, ScopeConflict
 
     victim_prefixes = ("62", "35", "12", "64")
     region_q = Q()
@@ -345,6 +356,9 @@ def fingerprint(world: World) -> tuple[Any, ...]:
         rows(ApiToken.objects.filter(user__in=victims)),
         rows(AccessAttempt.objects.filter(username__in=victims.values("username"))),
         rows(Organisation.objects.filter(name__contains="攻防")),
+        # The conflict the world put before 临夏's township (an attacker's refused import may
+        # raise conflicts of its own: those are the attacker's).
+        rows(ScopeConflict.objects.filter(pk=world.families["county"].ids["conflict"])),
     ]
     parts += [rows(model.objects.filter(report__in=reports)) for model in MODELS.values()]
     return tuple(repr(p) for p in parts)

@@ -317,9 +317,10 @@ def _east_key(p: Pairing) -> str:
 
 
 def proposal_list(*, user: Any) -> QuerySet[Proposal]:
-    """The proposals a user may read: its own, and those for a western region it belongs to or
-    that lies in its own subtree — the regions a proposal rewrites see it (and their office may
-    accept it, see policy.require_accept)."""
+    """The proposals a user may read: its own, and those for a western region in its own
+    subtree — the office whose counties a proposal rewrites sees it (and may accept it, see
+    policy.require_accept). A county does not see its prefecture's proposals: those are the
+    prefecture's business until accepted, like the prefecture's other objects."""
     from xiezuo.accounts.policy import own_prefix
 
     qs = Proposal.objects.select_related("created_by", "decided_by")
@@ -329,11 +330,8 @@ def proposal_list(*, user: Any) -> QuerySet[Proposal]:
         return qs.none()
     visible = Q(created_by=user)
     own = own_prefix(user)
-    region = getattr(user, "region", None)
     if own:
         visible |= Q(params__west_region__startswith=own)
-    if region is not None:
-        visible |= Q(params__west_region__in=codes.ancestors(region.code))
     return qs.filter(visible)
 
 
