@@ -9,8 +9,8 @@ endpoint cannot skip the attack: add one line for it.
 
 Templates: `{key}` is a foreign family's id or code (`world.Family.ids`: household, member,
 region, township, county, pairing, proposed, report, fund, agreement, target, task, proposal,
-batch, user, token, organisation, accessattempt, conflict); a probe is tried against every
-foreign family that has all its keys. `{me}` is the attacker's own region code.
+batch, user, token, organisation, accessattempt, conflict, run, finding); a probe is tried
+against every foreign family that has all its keys. `{me}` is the attacker's own region code.
 """
 
 from __future__ import annotations
@@ -98,6 +98,14 @@ URLS: dict[str, Probe] = {
         LIST, "/registry/search/", posts=({"q": "{household}"},), get=False
     ),
     "web:registry_conflicts": li("/registry/conflicts/", {"state": ""}),
+    "web:verify_index": Probe(LIST, "/verify/", posts=({"scope": "{county}"},)),
+    "web:verify_run": o("/verify/runs/{run}/"),
+    "web:verify_queue": o("/verify/runs/{run}/findings/"),
+    "web:verify_export": o("/verify/runs/{run}/findings.xlsx"),
+    "web:verify_decide": o(
+        "/verify/findings/{finding}/decide/", {"decision": "dismissed", "reason": "攻击"}, get=False
+    ),
+    "web:verify_record": li("/verify/record/fund/{fund}/"),
     "web:registry_conflict_resolve": o(
         "/registry/conflicts/{conflict}/", {"decision": "transfer", "note": "攻击"}, get=False
     ),
@@ -328,6 +336,15 @@ OPERATIONS: dict[str, tuple[str, Probe]] = {
         ),
     ),
     "proposal_get": ("GET", o("/api/pairings/proposals/{proposal}")),
+    "run_start": ("POST", Probe(LIST, "/api/verify/runs", posts=({"scope": "{county}"},))),
+    "run_detail": ("GET", o("/api/verify/runs/{run}")),
+    "run_findings": ("GET", o("/api/verify/runs/{run}/findings")),
+    "run_overview": ("GET", o("/api/verify/runs/{run}/overview")),
+    "run_export": ("GET", o("/api/verify/runs/{run}/findings.xlsx")),
+    "finding_decide": (
+        "POST",
+        o("/api/verify/findings/{finding}/decide", {"decision": "dismissed", "reason": "攻击"}),
+    ),
     "proposal_accept": (
         "POST",
         o("/api/pairings/proposals/{proposal}/accept", {"start_year": 2026}, get=False),

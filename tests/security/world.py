@@ -246,6 +246,27 @@ def build(tmp: Path) -> World:
         office_id=TOWNSHIP,
     )
     county.ids["conflict"] = conflict.pk
+    # A verification run of 临夏县 and a finding on its county pair's fund.
+    from xiezuo.analytics.models import Finding, Run
+
+    run = Run.objects.create(
+        scope="622921", year=YEAR, state="done", progress=100, created_by=victim
+    )
+    finding = Finding.objects.create(
+        run=run,
+        key="attack-finding",
+        rule="V02",
+        severity="error",
+        record_kind="fund",
+        record_id=county.ids["fund"],
+        detail="临夏攻防核查",
+        reporter_code="350203",
+        pairing_id=county_pair.pk,
+        year=YEAR,
+        indicator="fund",
+    )
+    county.ids.update(run=run.pk, finding=finding.pk)
+    county.markers += ["临夏攻防核查"]
 
     # city: 厦门 → 临夏州.
     city = families["city"]
@@ -317,6 +338,7 @@ def fingerprint(world: World) -> tuple[Any, ...]:
     from axes.models import AccessAttempt
 
     from xiezuo.accounts.models import ApiToken, User
+    from xiezuo.analytics.models import Finding, Run
     from xiezuo.imports.models import ImportBatch
     from xiezuo.pairing.models import Agreement, Organisation, Proposal, Target, Task
     from xiezuo.registry.models import Household, HouseholdIncome, Member, ScopeConflict
@@ -359,6 +381,8 @@ def fingerprint(world: World) -> tuple[Any, ...]:
         # The conflict the world put before 临夏's township (an attacker's refused import may
         # raise conflicts of its own: those are the attacker's).
         rows(ScopeConflict.objects.filter(pk=world.families["county"].ids["conflict"])),
+        rows(Run.objects.filter(created_by__in=victims)),
+        rows(Finding.objects.filter(run__created_by__in=victims)),
     ]
     parts += [rows(model.objects.filter(report__in=reports)) for model in MODELS.values()]
     return tuple(repr(p) for p in parts)
