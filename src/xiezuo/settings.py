@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "xiezuo.registry",
     "xiezuo.pairing",
     "xiezuo.cooperation",
+    "xiezuo.labour",
     "xiezuo.web",
     "xiezuo.api",
 ]
