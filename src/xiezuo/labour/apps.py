@@ -6,3 +6,12 @@ class LabourConfig(AppConfig):
     name = "xiezuo.labour"
     label = "labour"
     verbose_name = _("Labour cooperation")
+
+    def ready(self) -> None:
+        # Placements come in through the staged import as a kind of their own.
+        from xiezuo.imports import kinds, tabular
+        from xiezuo.labour import importing
+
+        kinds.register(
+            tabular.import_kind(importing.TABLE, require=importing.require_import, order=70)
+        )

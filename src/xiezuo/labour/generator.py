@@ -88,12 +88,12 @@ def generate(
     interned: dict[tuple[str, ...], tuple[str, ...]] = {}
     dest = rng.integers(0, len(DESTINATIONS), workers)
     for i in range(workers):
-        c = int(county[i])
+        home = int(county[i])
         k = int(kind[i])
         if k == 0:
-            p: tuple[str, ...] = (str(c)[:2],)
+            p: tuple[str, ...] = (str(home)[:2],)
         elif k == 1:
-            p = tuple(sorted({*partner_east.get(c, []), str(c)[:2]}))
+            p = tuple(sorted({*partner_east.get(home, []), str(home)[:2]}))
         elif k == 2:
             p = (DESTINATIONS[int(dest[i])], DESTINATIONS[(int(dest[i]) + 1) % len(DESTINATIONS)])
         else:

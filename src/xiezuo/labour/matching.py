@@ -48,6 +48,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -131,6 +132,13 @@ class PostingTable:
         return len(self.ids)
 
 
+def _codes(value: object) -> tuple[str, ...]:
+    if not value:
+        return ()
+    assert isinstance(value, (list, tuple)), value
+    return tuple(str(v) for v in value)
+
+
 def worker_table(rows: Sequence[dict[str, object]]) -> WorkerTable:
     """From dicts with the file's column names (skills and places as sequences of codes)."""
     return WorkerTable(
@@ -139,7 +147,7 @@ def worker_table(rows: Sequence[dict[str, object]]) -> WorkerTable:
         age=np.array([int(str(r["age"])) for r in rows], dtype=_INT),
         min_wage=np.array([int(str(r["min_wage"])) for r in rows], dtype=_INT),
         needs_dorm=np.array([bool(r.get("needs_dorm")) for r in rows], dtype=bool),
-        skills=[tuple(r.get("skills") or ()) for r in rows],  # type: ignore[call-overload]
+        skills=[_codes(r.get("skills")) for r in rows],
         places=[
             tuple(place_prefix(c) for c in (r.get("places") or ()))  # type: ignore[attr-defined]
             for r in rows
@@ -156,7 +164,7 @@ def posting_table(rows: Sequence[dict[str, object]]) -> PostingTable:
         age_min=np.array([int(str(r.get("age_min", 16))) for r in rows], dtype=_INT),
         age_max=np.array([int(str(r.get("age_max", 60))) for r in rows], dtype=_INT),
         dorm=np.array([bool(r.get("dorm")) for r in rows], dtype=bool),
-        skills=[tuple(r.get("skills") or ()) for r in rows],  # type: ignore[call-overload]
+        skills=[_codes(r.get("skills")) for r in rows],
     )
 
 
@@ -277,7 +285,7 @@ def _partner_ranges(
     return out
 
 
-def _is_paired(worker_county: int, posting_county: int, ranges: Sequence) -> bool:
+def _is_paired(worker_county: int, posting_county: int, ranges: Sequence[Any]) -> bool:
     return any(
         wlo <= worker_county < whi and elo <= posting_county < ehi
         for (wlo, whi), (elo, ehi) in ranges
@@ -299,7 +307,12 @@ def eligible(workers: WorkerTable, postings: PostingTable, w: int, p: int) -> bo
 
 
 def _parts(
-    workers: WorkerTable, postings: PostingTable, w: int, p: int, weights: Weights, ranges: Sequence
+    workers: WorkerTable,
+    postings: PostingTable,
+    w: int,
+    p: int,
+    weights: Weights,
+    ranges: Sequence[Any],
 ) -> ScoreParts:
     low, wage = int(workers.min_wage[w]), int(postings.wage[p])
     wage_part = weights.wage if low <= 0 else min(weights.wage, weights.wage * (wage - low) // low)
@@ -408,7 +421,8 @@ class _Prepared:
         return bits
 
     def requires(self, pos: np.ndarray, bit: int) -> np.ndarray:
-        return (self.req[pos, bit // 64] >> np.uint64(bit % 64)) & np.uint64(1) == 1
+        out: np.ndarray = (self.req[pos, bit // 64] >> np.uint64(bit % 64)) & np.uint64(1) == 1
+        return out
 
     def _positions(self, ranges: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
         spans = sorted(
@@ -430,7 +444,7 @@ class _Prepared:
     ) -> list[_Group]:
         ranges = _partner_ranges(pairs)
         partners_of: dict[int, tuple[tuple[int, int], ...]] = {}
-        keys: dict[tuple[object, object], int] = {}
+        keys: dict[tuple[int, tuple[tuple[int, int], ...]], int] = {}
         members: list[list[int]] = []
         place_ids: dict[tuple[str, ...], int] = {}
         for w in open_workers.tolist():
@@ -451,13 +465,13 @@ class _Prepared:
         groups = []
         n = len(self.pc)
         for (pid, partners), g in keys.items():
-            places = places_by_id[pid]  # type: ignore[index]
+            places = places_by_id[pid]
             spans = [(0, n)] if not places else self._positions([_code_range(p) for p in places])
             if not spans:
                 continue
             cand = np.concatenate([np.arange(lo, hi) for lo, hi in spans])
             paired = np.zeros(len(cand), dtype=bool)
-            for lo, hi in self._positions(list(partners)):  # type: ignore[arg-type]
+            for lo, hi in self._positions(list(partners)):
                 paired[np.searchsorted(cand, lo) : np.searchsorted(cand, hi)] = True
             groups.append(
                 _Group(np.array(members[g], dtype=_INT), cand.astype(_INT), paired)
