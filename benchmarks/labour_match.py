@@ -41,10 +41,12 @@ def main() -> None:
         f"{int(postings.slots.sum()):,} slots, {len(pairs)} pairs (generated in {generated:.1f} s)",
         flush=True,
     )
+    cpu = time.process_time()
     result = matching.solve(workers, postings, pairs, method=matching.AUTO)
+    cpu = time.process_time() - cpu
     print(
         f"  match ({result.method}): {result.matched:,} matched, total score {result.total:,}, "
-        f"{result.arcs:,} candidate arcs, {result.seconds:.1f} s",
+        f"{result.arcs:,} candidate arcs, {result.seconds:.1f} s wall, {cpu:.1f} s CPU",
         flush=True,
     )
     print(f"  peak memory so far (process RSS): {peak_rss_mb():,.0f} MB", flush=True)
