@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tests.conftest import SUZHOU, TONGREN, YANHE
-from tests.labour.test_services import members, person, placement_in  # noqa: F401
+from tests.labour.conftest import placement_in
 from xiezuo.labour import measures, services
 from xiezuo.pairing import progress
 from xiezuo.pairing import services as pairing_services
@@ -40,7 +40,7 @@ def number(n: int, born: datetime.date = datetime.date(1990, 1, 1)) -> str:
     return idnumbers.make_resident_id(YANHE, born, n, male=True)
 
 
-def test_placements_measure_the_agreement_indicator(members, suzhou_tongren):  # noqa: F811
+def test_placements_measure_the_agreement_indicator(members, suzhou_tongren):
     t = target(suzhou_tongren, 2020)
     assert progress.measure(t) is None  # nothing recorded yet: unmeasured, not 0
     services.placement_create(actor=None, data=placement_in(number(1)))
@@ -71,7 +71,7 @@ def test_placements_measure_the_agreement_indicator(members, suzhou_tongren):  #
     assert progress.measure(t) == Decimal(1)
 
 
-def test_county_summary(members):  # noqa: F811
+def test_county_summary(members):
     today = datetime.date(2020, 12, 31)
     services.placement_create(
         actor=None, data=placement_in(number(1), start=datetime.date(2020, 3, 1))

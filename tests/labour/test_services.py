@@ -4,70 +4,18 @@ and the placement import."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
 
 import pytest
 
 from tests.conftest import SUZHOU, WUZHONG, YANHE
-from tests.factories import UserFactory
+from tests.labour.conftest import CODE, TODAY, placement_in, posting_in
 from xiezuo.core.errors import Forbidden, UserError
 from xiezuo.labour import services
-from xiezuo.labour.choices import MatchState, PlacementFlag, Sector, WorkerFlag
+from xiezuo.labour.choices import MatchState, PlacementFlag, WorkerFlag
 from xiezuo.labour.models import Match, Placement, Worker
 from xiezuo.registry import idnumbers
-from xiezuo.registry.choices import LabourSkill, Status
-from xiezuo.registry.models import Household, Member
-
-TODAY = datetime.date(2020, 6, 30)
-CODE = "91110000100010433L"  # a published code (GB 32100 check characters valid)
-
-
-@pytest.fixture
-def pairs(regions: None) -> None:
-    from xiezuo.pairing import services as pairing_services
-
-    pairing_services.pairs_2016_load(actor=None)
-
-
-def person(
-    village: str,
-    n: int,
-    *,
-    born: datetime.date,
-    skill: str = LabourSkill.ORDINARY,
-    sex: str = "male",
-    status: str = Status.NOT_EXITED,
-) -> Member:
-    household = Household.objects.create(
-        number=f"H{village}{n:03d}", village_id=village, main_cause="illness", status=status
-    )
-    number = idnumbers.make_resident_id(YANHE, born, n, male=sex == "male")
-    from xiezuo.core import crypto
-
-    return Member.objects.create(
-        household=household,
-        name=f"人{n}",
-        id_hash=crypto.keyed_hash(number),
-        id_enc="x",
-        id_masked=idnumbers.mask(number),
-        sex=sex,
-        birth_date=born,
-        relation="head",
-        labour_skill=skill,
-    )
-
-
-@pytest.fixture
-def members(yanhe_village_code: str) -> list[Member]:
-    v = yanhe_village_code
-    return [
-        person(v, 1, born=datetime.date(1990, 1, 1)),
-        person(v, 2, born=datetime.date(1985, 5, 5), skill=LabourSkill.SKILLED),
-        person(v, 3, born=datetime.date(2010, 1, 1)),  # a child
-        person(v, 4, born=datetime.date(1950, 1, 1)),  # past retirement
-        person(v, 5, born=datetime.date(1990, 1, 1), skill=LabourSkill.LOST),
-        person(v, 6, born=datetime.date(1962, 1, 1), sex="female"),  # 58: past 55
-    ]
+from xiezuo.registry.choices import Status
+from xiezuo.registry.models import Household
 
 
 def test_workers_come_from_working_age_members_with_capacity(members, county_user):
@@ -98,27 +46,6 @@ def test_another_county_may_not_sync(members, other_county_user):
     other_county_user.save()
     with pytest.raises(Forbidden):
         services.workers_sync(actor=other_county_user, region_code=YANHE, today=TODAY)
-
-
-@pytest.fixture
-def suzhou_reporter(regions: None) -> Any:
-    return UserFactory(username="sz", side="east", region_id=SUZHOU, roles=["reporter"])
-
-
-def posting_in(**over: Any) -> services.PostingIn:
-    data = dict(
-        employer="苏州某电子有限公司",
-        employer_code=CODE,
-        place=WUZHONG,
-        sector=Sector.MANUFACTURING,
-        wage=5000,
-        slots=2,
-        start=datetime.date(2020, 7, 1),
-        east_unit=SUZHOU,
-        dorm=True,
-    )
-    data.update(over)
-    return services.PostingIn(**data)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -196,22 +123,6 @@ def test_accepting_past_the_slots_or_twice_is_refused(members, county_user, suzh
     assert services.matches_decide(actor=county_user, match_ids=[proposed.pk], accept=False) == 1
     with pytest.raises(UserError, match="已拒绝"):
         services.matches_decide(actor=county_user, match_ids=[proposed.pk], accept=True)
-
-
-def placement_in(number: str, **over: Any) -> services.PlacementIn:
-    data = dict(
-        person_name="人1",
-        id_number=number,
-        employer="苏州某电子有限公司",
-        place=WUZHONG,
-        start=datetime.date(2020, 3, 1),
-        wage=4500,
-        organiser="east",
-        organiser_region=SUZHOU,
-        proofs=["contract"],
-    )
-    data.update(over)
-    return services.PlacementIn(**data)  # type: ignore[arg-type]
 
 
 def test_placements_are_flagged_not_dropped(members, county_user):

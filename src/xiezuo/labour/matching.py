@@ -32,9 +32,11 @@ path. Every worker supplies one unit.
     half among postings paying twice the lowest wage), weighted by open slots; the best k/2
     eligible and k/2 others at random are kept. The pruned graph is solved by an auction
     (Bertsekas; vectorised rounds, then one bidder at a time for the long tail), within ε per
-    matched worker of the pruned graph's optimum; one more draw for the workers left unmatched
-    and the auction again over the union. A global min-cost flow on the pruned graph gives the
-    same totals but took 33 s for 200,000 workers (cost scaling grows faster than the graph),
+    matched worker of the pruned graph's optimum (ε = 4 by default: on 300,000 workers ε = 2
+    gained 0.04 % for about 30 % more time); one more draw for the workers left unmatched and
+    the auction goes on (warm, prices kept) over the union. A global min-cost flow on the
+    pruned graph gives the same totals but took 33 s for 200,000 workers (cost scaling grows
+    faster than the graph),
     the auction is linear per round. Its loss against `exact` is measured by the tests and
     `benchmarks/labour_match.py`, not assumed.
   - `auto`: exact when the pairs to evaluate stay under `EXACT_PAIR_LIMIT`, else scalable.
@@ -750,7 +752,8 @@ def _auction(
     as_: np.ndarray,
     epsilon: int,
     deadline: float | None,
-) -> np.ndarray:
+    warm: _AuctionState | None = None,
+) -> tuple[np.ndarray, _AuctionState]:
     """Max-weight b-matching on the given arcs by a Jacobi auction (Bertsekas), vectorised.
 
     Each posting's slots are alike, so a posting has one price for a newcomer: 0 while it has
@@ -759,7 +762,9 @@ def _auction(
     unmatched) plus ε; each posting keeps its highest bids up to its slots and lets the rest
     go. A worker whose best value is no longer positive stays unmatched. Prices only rise, so
     it ends; the result is within ε per matched worker of the optimum on these arcs (ε-
-    complementary slackness). Linear work per round, unlike a global flow. Returns 0/1 per arc.
+    complementary slackness). Linear work per round, unlike a global flow. Returns 0/1 per arc
+    and the state, from which `warm` goes on: arcs added since (after the old ones, for
+    workers without a slot only) leave every slot holder ε-happy, so only the others bid.
     """
     order = np.argsort(aw, kind="stable")  # arcs worker by worker (CSR), read contiguously
     users, first = np.unique(aw[order], return_index=True)
@@ -772,9 +777,25 @@ def _auction(
     slot_user = np.full(int(slot_start[-1]), -1, dtype=_INT)
     slot_bid = np.full(int(slot_start[-1]), -1, dtype=_INT)  # −1: a free slot (sorts last)
     slot_arc = np.full(int(slot_start[-1]), -1, dtype=_INT)
+    # Sorted over the whole table: posting first, then bid descending (free slots last).
+    key_base = int(as_.max(initial=0)) + epsilon + 2
+    slot_post = np.repeat(np.arange(n_post, dtype=_INT), slots)
+    slot_key = slot_post * key_base - slot_bid
     price = np.zeros(n_post, dtype=_INT)
     big = np.iinfo(_INT).max // 4
     bidders = np.arange(n_users, dtype=_INT)
+    if warm is not None:
+        held = warm.user >= 0
+        position = np.empty(len(order), dtype=_INT)
+        position[order] = np.arange(len(order))
+        slot_user[held] = np.searchsorted(users, warm.user[held])
+        slot_arc[held] = position[warm.arc[held]]
+        slot_bid[:] = warm.bid
+        slot_key = slot_post * key_base - slot_bid
+        price = warm.price.copy()
+        holding = np.zeros(n_users, dtype=bool)
+        holding[slot_user[held]] = True
+        bidders = np.flatnonzero(~holding).astype(_INT)
     while len(bidders):
         if deadline is not None and time.perf_counter() > deadline:
             break
@@ -783,7 +804,7 @@ def _auction(
             # one (Gauss–Seidel) they cost microseconds each instead of a vectorised round.
             _auction_tail(
                 bidders.tolist(), indptr, ap, as_, slots, slot_start, slot_user,
-                slot_bid, slot_arc, price, epsilon, deadline,
+                slot_bid, slot_arc, price, epsilon, deadline, slot_key, key_base,
             )  # fmt: skip
             break
         starts = indptr[bidders]
@@ -803,36 +824,52 @@ def _auction(
         arc = idx[pick]
         bp = ap[arc]
         bids = as_[arc] - second + epsilon
-        # The slots of the postings bid on, held or free, compete with the new bids.
-        posts = np.unique(bp)
-        n_slots = slots[posts]
-        s_idx = np.repeat(
-            slot_start[posts] - np.concatenate([[0], np.cumsum(n_slots)[:-1]]), n_slots
-        )
-        s_idx = s_idx + np.arange(int(n_slots.sum()))
+        # Each posting's slots are sorted by bid, highest first (free slots last, bid −1), so
+        # one sorted key runs through the whole table: only the part of a posting's slots at
+        # or below its highest new bid can change. That part, not the whole posting, competes
+        # with the new bids (a bid is near the price, so it is usually a few slots).
+        posts, inv = np.unique(bp, return_inverse=True)
+        at = np.searchsorted(slot_key, bp * key_base - bids, side="right")
+        lo = np.full(len(posts), big, dtype=_INT)
+        np.minimum.at(lo, inv, at)
+        end = slot_start[posts] + slots[posts]
+        length = end - lo
+        s_idx = np.repeat(lo - np.concatenate([[0], np.cumsum(length)[:-1]]), length)
+        s_idx = s_idx + np.arange(int(length.sum()))
         cu = np.concatenate([slot_user[s_idx], bidders])
-        cp = np.concatenate([np.repeat(posts, n_slots), bp])
-        cb = np.concatenate([np.where(slot_user[s_idx] >= 0, slot_bid[s_idx], -1), bids])
+        cp = np.concatenate([np.repeat(posts, length), bp])
+        cb = np.concatenate([slot_bid[s_idx], bids])
         ca = np.concatenate([slot_arc[s_idx], arc])
-        srt = np.lexsort((-cb, cp))
+        srt = np.lexsort((-cb, cp))  # stable: a holder keeps its slot against an equal bid
         cu, cp, cb, ca = cu[srt], cp[srt], cb[srt], ca[srt]
         _, gstart, counts = np.unique(cp, return_index=True, return_counts=True)
         rank = np.arange(len(cp)) - np.repeat(gstart, counts)
-        won = rank < slots[cp]
-        # Write the winners back into the slot table (free slots sort last, bid −1).
-        slot_user[s_idx] = -1
-        slot_bid[s_idx] = -1
-        target = slot_start[cp[won]] + rank[won]
+        won = rank < np.repeat(length, counts)
+        target = np.repeat(lo, counts)[won] + rank[won]
         slot_user[target] = cu[won]
         slot_bid[target] = cb[won]
         slot_arc[target] = ca[won]
+        slot_key[target] = cp[won] * key_base - cb[won]
         lowest = slot_start[posts] + slots[posts] - 1
         price[posts] = np.where(slot_user[lowest] >= 0, slot_bid[lowest], 0)
         lost = cu[~won]
         bidders = lost[lost >= 0]
     flows = np.zeros(len(aw), dtype=_INT)
-    flows[order[slot_arc[slot_user >= 0]]] = 1  # slot_arc counts in CSR order
-    return flows
+    held = slot_user >= 0
+    flows[order[slot_arc[held]]] = 1  # slot_arc counts in CSR order
+    rows = np.full(len(slot_user), -1, dtype=_INT)
+    rows[held] = users[slot_user[held]]
+    arcs = np.full(len(slot_user), -1, dtype=_INT)
+    arcs[held] = order[slot_arc[held]]
+    return flows, _AuctionState(user=rows, arc=arcs, bid=slot_bid, price=price)
+
+
+@dataclass
+class _AuctionState:
+    user: np.ndarray  # worker row per slot, −1 free
+    arc: np.ndarray  # arc index per slot
+    bid: np.ndarray
+    price: np.ndarray
 
 
 _TAIL = 256
@@ -842,6 +879,7 @@ def _auction_tail(
     queue: list[int], indptr: np.ndarray, ap: np.ndarray, as_: np.ndarray,
     slots: np.ndarray, slot_start: np.ndarray, slot_user: np.ndarray, slot_bid: np.ndarray,
     slot_arc: np.ndarray, price: np.ndarray, epsilon: int, deadline: float | None,
+    slot_key: np.ndarray, key_base: int,
 ) -> None:  # fmt: skip
     """The same auction, one bidder at a time; each posting's slots stay sorted by bid."""
     steps = 0
@@ -869,6 +907,7 @@ def _auction_tail(
         slot_bid[pos + 1 : hi] = slot_bid[pos : hi - 1].copy()
         slot_arc[pos + 1 : hi] = slot_arc[pos : hi - 1].copy()
         slot_user[pos], slot_bid[pos], slot_arc[pos] = u, bid, arc
+        slot_key[pos:hi] = q * key_base - slot_bid[pos:hi]
         price[q] = slot_bid[hi - 1] if slot_user[hi - 1] >= 0 else 0
         if evicted >= 0:
             queue.append(evicted)
@@ -878,12 +917,15 @@ def _merge(
     aw: np.ndarray, ap: np.ndarray, as_: np.ndarray, flows: np.ndarray,
     bw: np.ndarray, bp: np.ndarray, bs: np.ndarray, n_post: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    w = np.concatenate([aw, bw])
-    p = np.concatenate([ap, bp])
-    s = np.concatenate([as_, bs])
-    f = np.concatenate([flows, np.zeros(len(bw), dtype=_INT)])
-    _, first = np.unique(w * n_post + p, return_index=True)  # the old arc (with its flow) first
-    return w[first], p[first], s[first], f[first]
+    """The new arcs after the old ones (which keep their indices), repeats of old arcs left out."""
+    _, first = np.unique(bw * n_post + bp, return_index=True)
+    bw, bp, bs = bw[first], bp[first], bs[first]
+    new = ~np.isin(bw * n_post + bp, aw * n_post + ap)
+    f = np.concatenate([flows, np.zeros(int(new.sum()), dtype=_INT)])
+    return (
+        np.concatenate([aw, bw[new]]), np.concatenate([ap, bp[new]]),
+        np.concatenate([as_, bs[new]]), f,
+    )  # fmt: skip
 
 
 def _solve_arcs(
@@ -910,7 +952,7 @@ def solve(
     time_limit: float | None = None,
     k: int = 16,
     rounds: int = 1,
-    epsilon: int = 2,
+    epsilon: int = 4,
     seed: int = 0,
     prove: bool = True,
 ) -> Result:
@@ -961,7 +1003,7 @@ def solve(
         aw, ap, as_ = _scalable_arcs(prep, prep.groups, k, rng, prep.slots)
         arcs = len(aw)
         deadline = None if time_limit is None else started + 0.9 * time_limit
-        flows = _auction(len(workers), prep.slots, aw, ap, as_, epsilon, deadline)
+        flows, state = _auction(len(workers), prep.slots, aw, ap, as_, epsilon, deadline)
         # Rounds: the workers still unmatched draw again among every open posting and the
         # auction goes on over the union of arcs (a full posting is not out of reach: its
         # price says what it takes).
@@ -982,7 +1024,9 @@ def solve(
                 break
             arcs += len(bw)
             aw, ap, as_, flows = _merge(aw, ap, as_, flows, bw, bp, bs, len(prep.slots))
-            flows = _auction(len(workers), prep.slots, aw, ap, as_, epsilon, deadline)
+            flows, state = _auction(
+                len(workers), prep.slots, aw, ap, as_, epsilon, deadline, warm=state
+            )
         sel = flows == 1
         mw, mp, ms = aw[sel], ap[sel], as_[sel]
         status = "heuristic"
