@@ -165,3 +165,24 @@ def test_placement_import_kind_is_registered_and_checks_rows(members, county_use
     assert caught.value.column == "end"
     counts = importing.write([data], county_user)
     assert counts == {"就业记录": 1, "其中有标记": 0}
+
+
+def test_an_accepted_match_becomes_an_organised_placement(
+    members, county_user, suzhou_reporter, pairs
+):
+    services.workers_sync(actor=county_user, region_code=YANHE, today=TODAY)
+    posting = services.posting_create(actor=suzhou_reporter, data=posting_in(slots=1))
+    services.match_run(actor=county_user, west_code=YANHE, today=TODAY)
+    match = Match.objects.get()
+    with pytest.raises(UserError, match="已接受"):
+        services.placement_from_match(actor=county_user, match=match, start=TODAY)
+    services.matches_decide(actor=county_user, match_ids=[match.pk], accept=True)
+    match.refresh_from_db()
+    placement = services.placement_from_match(
+        actor=county_user, match=match, start=datetime.date(2020, 7, 1), proofs=["contract"]
+    )
+    assert placement.organised and placement.organiser_region_id == SUZHOU
+    assert placement.place_id == posting.place_id and placement.wage == posting.wage
+    assert placement.flags == [] and placement.source == "match"
+    with pytest.raises(UserError, match="已登记"):
+        services.placement_from_match(actor=county_user, match=match, start=TODAY)

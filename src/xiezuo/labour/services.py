@@ -553,3 +553,54 @@ def placement_create(*, actor: User | None, data: PlacementIn) -> Placement:
         actor=actor, action=AuditEvent.Action.CREATE, obj=placement, after={"flags": flags}
     )
     return placement
+
+
+@transaction.atomic
+def placement_from_match(
+    *,
+    actor: User | None,
+    match: Match,
+    start: datetime.date,
+    proofs: Sequence[str] = (),
+) -> Placement:
+    """The placement an accepted match became once the worker started: organised, by the
+    eastern unit that brought the posting, at the posting's place and wage."""
+    if match.state != MatchState.ACCEPTED:
+        raise UserError("只有已接受的匹配可以登记为就业")
+    if hasattr(match, "placement"):
+        raise UserError("该匹配已登记为就业")
+    worker, posting = match.worker, match.posting
+    policy.require_placement(actor, worker.county_id, posting.east_unit_id)
+    bad = sorted(set(proofs) - {"contract", "wages"})
+    if bad:
+        raise UserError(f"未知的证明材料：{'、'.join(bad)}", [Problem("证明材料有误", "proofs")])
+    member = worker.member
+    flags = placement_flags(
+        id_hash=worker.id_hash, birth=worker.birth_date, start=start, end=None,
+        registered=member is not None,
+    )  # fmt: skip
+    placement = Placement.objects.create(
+        worker=worker,
+        person_name=worker.name,
+        id_hash=worker.id_hash,
+        id_masked=member.id_masked if member else "",
+        birth_date=worker.birth_date,
+        home_county_id=worker.county_id,
+        employer=posting.employer,
+        employer_code=posting.employer_code,
+        place_id=posting.place_id,
+        start=start,
+        wage=posting.wage,
+        organised=True,
+        organiser=Organiser.EAST,
+        organiser_region_id=posting.east_unit_id,
+        proofs=list(proofs),
+        source=Source.MATCH,
+        match=match,
+        flags=flags,
+        created_by=actor if isinstance(actor, User) else None,
+    )
+    audit_record(
+        actor=actor, action=AuditEvent.Action.CREATE, obj=placement, after={"match": match.pk}
+    )
+    return placement
