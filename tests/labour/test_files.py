@@ -44,6 +44,7 @@ def test_good_files_are_read(tmp_path):
         ("c,520102,15,,3000,,0", "w.csv 第 4 行 age 列: 15 岁未满 16 周岁"),
         ("c,520102,61,,3000,,0", "w.csv 第 4 行 age 列: 61 岁已超过退休年龄"),
         ("c,52010,30,,3000,,0", "w.csv 第 4 行 county 列"),
+        ("c,520000,30,,3000,,0", "w.csv 第 4 行 county 列"),
         ("c,520102,三十,,3000,,0", "w.csv 第 4 行 age 列: “三十”不是整数"),
         ("c,520102,30,,3000,5,0", "w.csv 第 4 行 places 列"),
         ("c,520102,30,,3000,,2", "w.csv 第 4 行 needs_dorm 列"),
@@ -72,6 +73,11 @@ def test_a_bad_posting_row_names_line_and_column(tmp_path, line, needle):
     with pytest.raises(UserError) as caught:
         files.read_postings(write(tmp_path, "p.csv", POSTINGS + line + "\n"))
     assert needle in str(caught.value)
+
+
+def test_a_city_without_counties_is_a_workplace(tmp_path):
+    p = files.read_postings(write(tmp_path, "p.csv", POSTINGS + "dg,441900,5000,3,,18,50,1\n"))
+    assert int(p.county[-1]) == 441900
 
 
 def test_a_missing_column_or_encoding_is_refused(tmp_path):

@@ -123,8 +123,10 @@ class _Reader:
 
     def county(self, line: int, row: dict[str, str], column: str = "county") -> int:
         text = row.get(column, "")
-        if len(text) != 6 or not text.isdigit() or text.endswith("00"):
-            self.add(line, column, f"“{text}”不是 6 位县级行政区划代码")
+        # A prefecture-level city without counties (东莞 441900, 中山 442000, 嘉峪关 620200) is
+        # a county-level unit in its own right; only a province code cannot be a county.
+        if len(text) != 6 or not text.isdigit() or text.endswith("0000"):
+            self.add(line, column, f"“{text}”不是 6 位县级（或不设区县的地级市）行政区划代码")
             return 0
         return int(text)
 

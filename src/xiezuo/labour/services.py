@@ -31,6 +31,7 @@ from xiezuo.labour.choices import (
 from xiezuo.labour.models import Match, MatchRun, Placement, Posting, Skill, Worker
 from xiezuo.labour.skills import SKILLS
 from xiezuo.regions import codes
+from xiezuo.regions.codes import Level
 from xiezuo.regions.models import Region
 from xiezuo.registry import idnumbers
 from xiezuo.registry.choices import LabourSkill, Sex, Status
@@ -209,6 +210,15 @@ class PostingIn:
     sex_reason: str = ""
 
 
+def _county_level(region: Region) -> bool:
+    """A county, or a prefecture-level city without counties (东莞, 中山, 嘉峪关, 儋州)."""
+    if region.level == Level.COUNTY:
+        return True
+    return region.level == Level.PREFECTURE and not Region.objects.filter(
+        codes.subtree_q("code", region.code), level=Level.COUNTY
+    ).exclude(code=region.code).exists()
+
+
 def posting_problems(data: PostingIn) -> list[Problem]:
     """Every rule a posting breaks, each naming its field."""
     problems = []
@@ -217,7 +227,7 @@ def posting_problems(data: PostingIn) -> list[Problem]:
     if why := creditcode.problem(data.employer_code):
         problems.append(Problem(why, "employer_code"))
     place = Region.objects.filter(code=data.place, is_active=True).first()
-    if place is None or len(data.place) != 6 or data.place.endswith("00"):
+    if place is None or not _county_level(place):
         problems.append(Problem(f"“{data.place}”不是现行的县级区划代码", "place"))
     if not Region.objects.filter(code=data.east_unit, is_active=True).exists():
         problems.append(Problem(f"“{data.east_unit}”不是现行的区划代码", "east_unit"))
