@@ -292,3 +292,14 @@ def test_fixed_match_consumes_the_last_slot():
     p = posting_table([posting(posting_id="only", slots=1)])
     r = matching.solve(w, p, fixed=[(1, 0)], method="exact")
     assert r.matched == 1 and bool(r.fixed[0]) and w.ids[int(r.worker[0])] == "b"
+
+
+def test_a_tight_time_limit_makes_auto_choose_scalable():
+    w, p, pairs = _random(400, 40, 5)
+    assert matching.solve(w, p, pairs, time_limit=600).method == "exact"
+    fast = matching.solve(w, p, pairs, time_limit=0.001)
+    assert fast.method == "scalable" and fast.status == "heuristic"
+    assert any("时间所限" in note for note in fast.notes)
+    # Still a valid assignment: no posting over its slots, each worker once.
+    assert (np.bincount(fast.posting, minlength=len(p)) <= p.slots).all()
+    assert len(set(fast.worker.tolist())) == fast.matched

@@ -1027,6 +1027,8 @@ def solve(
             flows, state = _auction(
                 len(workers), prep.slots, aw, ap, as_, epsilon, deadline, warm=state
             )
+        if deadline is not None and time.perf_counter() > deadline:
+            notes.append("时间所限，拍卖在收敛前停止：部分工人可能未匹配")
         sel = flows == 1
         mw, mp, ms = aw[sel], ap[sel], as_[sel]
         status = "heuristic"

@@ -214,9 +214,12 @@ def _county_level(region: Region) -> bool:
     """A county, or a prefecture-level city without counties (东莞, 中山, 嘉峪关, 儋州)."""
     if region.level == Level.COUNTY:
         return True
-    return region.level == Level.PREFECTURE and not Region.objects.filter(
-        codes.subtree_q("code", region.code), level=Level.COUNTY
-    ).exclude(code=region.code).exists()
+    return (
+        region.level == Level.PREFECTURE
+        and not Region.objects.filter(codes.subtree_q("code", region.code), level=Level.COUNTY)
+        .exclude(code=region.code)
+        .exists()
+    )
 
 
 def posting_problems(data: PostingIn) -> list[Problem]:
