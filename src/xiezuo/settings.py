@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "xiezuo.pairing",
     "xiezuo.cooperation",
     "xiezuo.analytics",
+    "xiezuo.labour",
     "xiezuo.web",
     "xiezuo.api",
 ]

@@ -162,11 +162,13 @@ def me(request: HttpRequest) -> dict[str, Any]:
 # under its authentication and error handlers).
 from xiezuo.api.analysis import router as analysis_router  # noqa: E402
 from xiezuo.api.cooperation import router as cooperation_router  # noqa: E402
+from xiezuo.api.labour import router as labour_router  # noqa: E402
 from xiezuo.api.pairing import router as pairing_router  # noqa: E402
 from xiezuo.api.registry import router as registry_router  # noqa: E402
 
 api.add_router("/", registry_router)
 api.add_router("/", pairing_router)
 api.add_router("/", cooperation_router)
+api.add_router("/", labour_router)
 api.add_router("/", analysis_router)
 api.add_router("/", "xiezuo.api.verify.router")

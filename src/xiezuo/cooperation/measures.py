@@ -14,7 +14,7 @@ How the record kinds map onto the indicators:
   as rural practical talent (农村实用人才) in the talent statistics, not as cadres;
 - cadres sent are east→west 党政干部; professionals sent are east→west teachers, doctors,
   agronomists and other professionals;
-- placements (labour cooperation) have no records yet and stay unmeasured.
+- placements are measured by the labour app (labour.measures).
 """
 
 from __future__ import annotations

@@ -15,19 +15,32 @@ class Command(XiezuoCommand):
     help = (
         "Generate realistic registry data: `xiezuo generate registry --people N "
         "[--provinces 52,53] [--seed S] [--out FILE]`. Without --out the rows go through "
-        "the staged import into the database."
+        "the staged import into the database. "
+        "`xiezuo generate labour --workers N --postings M --out DIR [--seed S]` writes a "
+        "matching instance (workers.csv, postings.csv, pairs.csv) for `xiezuo labour match`."
     )
 
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
-        parser.add_argument("what", choices=["registry"])
-        parser.add_argument("--people", type=int, required=True)
+        parser.add_argument("what", choices=["registry", "labour"])
+        parser.add_argument("--people", type=int, help="registry: people to generate")
+        parser.add_argument("--workers", type=int, help="labour: workers")
+        parser.add_argument("--postings", type=int, help="labour: job postings")
         parser.add_argument("--provinces", default="", help="province codes, comma-separated")
         parser.add_argument("--counties", default="", help="county codes, comma-separated")
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--out", type=Path, help="write a CSV in the import template layout")
+        parser.add_argument(
+            "--out",
+            type=Path,
+            help="registry: a CSV in the import template layout; labour: a directory",
+        )
 
     def run(self, *args: Any, **options: Any) -> None:
+        if options["what"] == "labour":
+            self._labour(options)
+            return
+        if not options.get("people"):
+            raise UserError("generate registry 需要 --people 人数")
         provinces = [p.strip() for p in options["provinces"].split(",") if p.strip()]
         counties = generator.target_counties(provinces or None)
         wanted = {c.strip() for c in options["counties"].split(",") if c.strip()}
@@ -48,3 +61,21 @@ class Command(XiezuoCommand):
             self.stdout.write(f"已生成 {n} 人，导入中 …")
             extra = ["--actor", options["actor"]] if options.get("actor") else []
             call_command("import", "registry", str(path), "--commit", *extra, stdout=self.stdout)
+
+    def _labour(self, options: dict[str, Any]) -> None:
+        from xiezuo.labour import files, generator
+
+        workers, postings, out = options.get("workers"), options.get("postings"), options.get("out")
+        if not workers or not postings or workers < 1 or postings < 1 or out is None:
+            raise UserError(
+                "generate labour 需要 --workers N --postings M --out 目录（N、M 为正整数）"
+            )
+        out.mkdir(parents=True, exist_ok=True)
+        w, p, pairs = generator.generate(workers, postings, seed=options["seed"])
+        files.write_workers(out / "workers.csv", w)
+        files.write_postings(out / "postings.csv", p)
+        files.write_pairs(out / "pairs.csv", pairs)
+        self.stdout.write(
+            f"已生成 {len(w)} 名工人、{len(p)} 个岗位（名额 {int(p.slots.sum())}）、"
+            f"{len(pairs)} 个结对 → {out}"
+        )

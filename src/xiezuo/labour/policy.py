@@ -1,0 +1,54 @@
+"""Who may do what with labour cooperation data.
+
+A western office manages the workers of its own subtree and decides on the matches proposed for
+them; an eastern unit enters and closes the postings it brought; placements are recorded by the
+office of the person's home county or of the unit that organised the job. National offices and
+the platform (actor None) may do everything.
+"""
+
+from __future__ import annotations
+
+from xiezuo.accounts import policy
+from xiezuo.accounts.models import User
+from xiezuo.core.errors import Forbidden
+from xiezuo.labour.models import Match, Posting
+
+
+def require_workers(actor: User | None, region_code: str) -> None:
+    policy.require_role(actor, policy.IMPORT_ROLES, "只有填报人或管理员可以管理劳动力信息")
+    if not policy.in_own_subtree(actor, region_code):
+        raise Forbidden.because("只能管理本地区的劳动力")
+
+
+def require_posting(actor: User | None, east_unit_code: str) -> None:
+    policy.require_role(actor, policy.IMPORT_ROLES, "只有填报人或管理员可以发布岗位")
+    if not policy.in_own_subtree(actor, east_unit_code):
+        raise Forbidden.because("只能以本单位（或下级单位）的名义发布岗位")
+
+
+def require_change_posting(actor: User | None, posting: Posting) -> None:
+    require_posting(actor, posting.east_unit_id)
+
+
+def require_match_run(actor: User | None, west_code: str) -> None:
+    require_workers(actor, west_code)
+
+
+def require_decide(actor: User | None, match: Match) -> None:
+    policy.require_role(actor, policy.IMPORT_ROLES, "只有填报人或管理员可以确认匹配")
+    if not policy.in_own_subtree(actor, match.worker.county_id):
+        raise Forbidden.because("只能确认本地区劳动力的匹配")
+
+
+def require_placement(
+    actor: User | None, home_code: str | None, organiser_code: str | None
+) -> None:
+    policy.require_role(actor, policy.IMPORT_ROLES, "只有填报人或管理员可以登记就业")
+    if not (
+        policy.in_own_subtree(actor, home_code) or policy.in_own_subtree(actor, organiser_code)
+    ):
+        raise Forbidden.because("只能登记本地区人员或本单位组织的就业")
+
+
+def require_import(actor: User | None) -> None:
+    policy.require_role(actor, policy.IMPORT_ROLES, "只有填报人或管理员可以导入就业记录")

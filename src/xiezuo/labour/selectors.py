@@ -1,0 +1,52 @@
+"""Reads of labour data, scoped to what the user may see (region scope applied here, once)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from xiezuo.accounts.scope import scope_for
+from xiezuo.labour.choices import MatchState, PostingState
+from xiezuo.labour.models import Match, Placement, Posting, Worker
+
+
+def worker_list(*, user: Any, available: bool = True) -> QuerySet[Worker]:
+    qs = scope_for(user).filter_data(Worker.objects.select_related("county"), "county_id")
+    return qs.filter(flag="") if available else qs
+
+
+def posting_list(*, user: Any, open_only: bool = True) -> QuerySet[Posting]:
+    """Postings the user's scope covers by the unit that brought them or by the workplace: an
+    eastern unit sees its own, a western county its partners' (scope includes partners)."""
+    scope = scope_for(user)
+    qs = Posting.objects.select_related("place", "east_unit").annotate(
+        taken=Count("matches", filter=Q(matches__state=MatchState.ACCEPTED))
+    )
+    if not scope.everything:
+        qs = qs.filter(scope.data_q("east_unit_id") | scope.data_q("place_id"))
+    return qs.filter(state=PostingState.OPEN) if open_only else qs
+
+
+def match_list(*, user: Any, state: str = MatchState.PROPOSED) -> QuerySet[Match]:
+    qs = Match.objects.select_related("worker", "posting", "posting__place").filter(state=state)
+    return scope_for(user).filter_data(qs, "worker__county_id")
+
+
+def placement_list(*, user: Any) -> QuerySet[Placement]:
+    scope = scope_for(user)
+    qs = Placement.objects.select_related("place", "home_county")
+    if scope.everything:
+        return qs
+    return qs.filter(
+        scope.data_q("home_county_id")
+        | scope.data_q("place_id")
+        | scope.data_q("organiser_region_id")
+    )
+
+
+def posting_takers(*, user: Any) -> QuerySet[Match]:
+    """Accepted matches on the postings the user's units brought: who took them."""
+    scope = scope_for(user)
+    qs = Match.objects.select_related("worker", "posting").filter(state=MatchState.ACCEPTED)
+    return qs if scope.everything else qs.filter(scope.data_q("posting__east_unit_id"))

@@ -1,0 +1,82 @@
+"""Labour cooperation pages: a western county's workers, its partners' open postings and the
+proposed matches to accept or reject (one by one or in bulk); an eastern unit's postings and
+who took them; placements and their stability."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from xiezuo.accounts.requests import actor
+from xiezuo.core import params
+from xiezuo.core.errors import Forbidden, UserError
+from xiezuo.labour import measures, selectors, services
+
+
+@login_required
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    region = getattr(user, "region", None)
+    today = timezone.localdate()
+    summary = measures.summary(region.code, today.year, today) if region is not None else None
+    return render(
+        request,
+        "web/labour/index.html",
+        {
+            "workers": Paginator(selectors.worker_list(user=user), 50).get_page(
+                request.GET.get("page")
+            ),
+            "postings": selectors.posting_list(user=user)[:100],
+            "matches": selectors.match_list(user=user)[:200],
+            "takers": selectors.posting_takers(user=user)[:200],
+            "placements": selectors.placement_list(user=user)[:100],
+            "summary": summary,
+            "region": region,
+        },
+    )
+
+
+@login_required
+@require_POST
+def run(request: HttpRequest) -> HttpResponse:
+    region = getattr(request.user, "region", None)
+    code = params.code_or_empty(request.POST.get("region", "")) or (region.code if region else "")
+    if not code:
+        messages.error(request, "请指定地区")
+        return redirect("web:labour")
+    try:
+        result = services.match_run(actor=actor(request), west_code=code)
+    except Forbidden:
+        raise
+    except UserError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:labour")
+    messages.success(
+        request, f"匹配完成：{result.matched} 人，总分 {result.total}（{result.method}）"
+    )
+    return redirect("web:labour")
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest) -> HttpResponse:
+    ids = [int(v) for v in request.POST.getlist("match") if v.isdigit()]
+    accept = request.POST.get("decision") == "accept"
+    if not ids:
+        messages.error(request, "请先勾选匹配")
+        return redirect("web:labour")
+    try:
+        n = services.matches_decide(actor=actor(request), match_ids=ids, accept=accept)
+    except Forbidden:
+        raise
+    except UserError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:labour")
+    messages.success(request, f"已{'接受' if accept else '拒绝'} {n} 个匹配")
+    return redirect("web:labour")

@@ -1,0 +1,188 @@
+"""Workers from the registry, postings and their rules, matching runs, decisions, placements
+and the placement import."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from tests.conftest import SUZHOU, WUZHONG, YANHE
+from tests.labour.conftest import CODE, TODAY, placement_in, posting_in
+from xiezuo.core.errors import Forbidden, UserError
+from xiezuo.labour import services
+from xiezuo.labour.choices import MatchState, PlacementFlag, WorkerFlag
+from xiezuo.labour.models import Match, Placement, Worker
+from xiezuo.registry import idnumbers
+from xiezuo.registry.choices import Status
+from xiezuo.registry.models import Household
+
+
+def test_workers_come_from_working_age_members_with_capacity(members, county_user):
+    report = services.workers_sync(actor=county_user, region_code=YANHE, today=TODAY)
+    assert report.created == 2
+    assert sorted(Worker.objects.values_list("name", flat=True)) == ["人1", "人2"]
+    assert {w.county_id for w in Worker.objects.all()} == {YANHE}
+
+
+def test_members_who_leave_are_flagged_not_deleted(members, county_user):
+    services.workers_sync(actor=county_user, region_code=YANHE, today=TODAY)
+    first, second = members[0], members[1]
+    Household.objects.filter(pk=first.household_id).update(status=Status.CANCELLED)
+    second.delete()
+    report = services.workers_sync(actor=county_user, region_code=YANHE, today=TODAY)
+    assert report.created == 0
+    assert Worker.objects.count() == 2
+    flags = dict(Worker.objects.values_list("name", "flag"))
+    assert flags == {"人1": WorkerFlag.CANCELLED, "人2": WorkerFlag.GONE}
+    # Later the first one's ageing out would be a flag of its own, tested by the date:
+    Household.objects.filter(pk=first.household_id).update(status=Status.NOT_EXITED)
+    services.workers_sync(actor=county_user, region_code=YANHE, today=datetime.date(2051, 1, 1))
+    assert Worker.objects.get(name="人1").flag == WorkerFlag.AGE
+
+
+def test_another_county_may_not_sync(members, other_county_user):
+    other_county_user.roles = ["reporter"]
+    other_county_user.save()
+    with pytest.raises(Forbidden):
+        services.workers_sync(actor=other_county_user, region_code=YANHE, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("over", "field", "needle"),
+    [
+        ({"employer_code": CODE[:-1] + "0"}, "employer_code", "校验位"),
+        ({"wage": 1500}, "wage", "低于当地最低工资标准 2020 元"),
+        ({"slots": 0}, "slots", "至少为 1"),
+        ({"requirements": "限汉族"}, "requirements", "民族"),
+        ({"requirements": "须本地户口"}, "requirements", "户籍"),
+        ({"requirements": "乙肝携带者勿扰"}, "requirements", "传染病"),
+        ({"requirements": "限男性"}, "requirements", "法定理由"),
+        ({"age_min": 14}, "age_min", "16–60"),
+        ({"place": "320500"}, "place", "县级"),
+    ],
+)
+def test_a_bad_posting_is_refused_with_the_reason(suzhou_reporter, over, field, needle):
+    with pytest.raises(UserError) as caught:
+        services.posting_create(actor=suzhou_reporter, data=posting_in(**over))
+    assert any(p.where == field and needle in p.message for p in caught.value.problems)
+
+
+def test_a_sex_requirement_with_its_legal_reason_is_allowed(suzhou_reporter):
+    p = services.posting_create(
+        actor=suzhou_reporter, data=posting_in(requirements="限男性", sex_reason="井下作业")
+    )
+    assert p.pk
+
+
+def test_an_eastern_unit_posts_only_for_itself(suzhou_reporter):
+    with pytest.raises(Forbidden):
+        services.posting_create(actor=suzhou_reporter, data=posting_in(east_unit="330100"))
+
+
+def test_a_run_proposes_explained_matches_and_reruns_keep_accepted_ones(
+    members, county_user, suzhou_reporter, pairs
+):
+    services.workers_sync(actor=county_user, region_code=YANHE, today=TODAY)
+    one = services.posting_create(actor=suzhou_reporter, data=posting_in(slots=1, wage=9000))
+    services.posting_create(actor=suzhou_reporter, data=posting_in(slots=1, wage=4000))
+    run = services.match_run(actor=county_user, west_code=YANHE, today=TODAY)
+    assert run.method == "exact" and run.matched == 2 and "最优性证明" in run.proof
+    matches = list(Match.objects.filter(run=run))
+    assert len(matches) == 2
+    # 沿河 (铜仁) is paired with 苏州: +40 on both.
+    assert all(m.parts["paired"] == 40 and "结对 +40" in m.explanation for m in matches)
+    best = next(m for m in matches if m.posting_id == one.pk)
+    assert services.matches_decide(actor=county_user, match_ids=[best.pk], accept=True) == 1
+    rerun = services.match_run(actor=county_user, west_code=YANHE, today=TODAY)
+    # The accepted match stays; the other worker is proposed again; nothing is doubled.
+    assert Match.objects.filter(state=MatchState.ACCEPTED).count() == 1
+    proposed = Match.objects.filter(state=MatchState.PROPOSED)
+    assert [m.run_id for m in proposed] == [rerun.pk]
+    assert proposed.get().worker_id != best.worker_id
+    assert proposed.get().posting_id != one.pk
+
+
+def test_accepting_past_the_slots_or_twice_is_refused(members, county_user, suzhou_reporter, pairs):
+    services.workers_sync(actor=county_user, region_code=YANHE, today=TODAY)
+    posting = services.posting_create(actor=suzhou_reporter, data=posting_in(slots=1))
+    run = services.match_run(actor=county_user, west_code=YANHE, today=TODAY)
+    proposed = Match.objects.get(run=run)
+    # Meanwhile the only slot went to someone else (another county's accepted match).
+    other = Worker.objects.exclude(pk=proposed.worker_id).get()
+    Match.objects.create(
+        run=run,
+        worker=other,
+        posting=posting,
+        score=100,
+        explanation="-",
+        state=MatchState.ACCEPTED,
+    )
+    with pytest.raises(UserError, match="名额已满"):
+        services.matches_decide(actor=county_user, match_ids=[proposed.pk], accept=True)
+    assert services.matches_decide(actor=county_user, match_ids=[proposed.pk], accept=False) == 1
+    with pytest.raises(UserError, match="已拒绝"):
+        services.matches_decide(actor=county_user, match_ids=[proposed.pk], accept=True)
+
+
+def test_placements_are_flagged_not_dropped(members, county_user):
+    services.workers_sync(actor=county_user, region_code=YANHE, today=TODAY)
+    number = idnumbers.make_resident_id(YANHE, datetime.date(1990, 1, 1), 1, male=True)
+    first = services.placement_create(actor=county_user, data=placement_in(number))
+    assert first.flags == [] and first.worker is not None and first.organised
+    overlap = services.placement_create(
+        actor=county_user, data=placement_in(number, start=datetime.date(2020, 5, 1))
+    )
+    assert overlap.flags == [PlacementFlag.OVERLAP]
+    stranger = idnumbers.make_resident_id(YANHE, datetime.date(2006, 1, 1), 9, male=True)
+    young = services.placement_create(actor=county_user, data=placement_in(stranger))
+    assert set(young.flags) == {PlacementFlag.UNREGISTERED, PlacementFlag.UNDER_AGE}
+    assert Placement.objects.count() == 3
+
+
+def test_placement_import_kind_is_registered_and_checks_rows(members, county_user):
+    from xiezuo.imports import kinds
+    from xiezuo.imports.tabular import Context, RowError
+    from xiezuo.labour import importing
+
+    assert "labour_placements" in {k.kind for k in kinds.all_kinds()}
+    number = idnumbers.make_resident_id(YANHE, datetime.date(1990, 1, 1), 1, male=True)
+    row = {
+        "person_name": "人1",
+        "id_number": number,
+        "employer": "某厂",
+        "place": WUZHONG,
+        "start": "2020-03-01",
+        "wage": "4500",
+        "organiser": "东部单位",
+        "organiser_region": SUZHOU,
+        "proofs": "劳动合同;工资流水",
+    }
+    data = importing.check_row(row, Context(user=county_user), 2)
+    assert data.proofs == ["contract", "wages"]
+    with pytest.raises(RowError) as caught:
+        importing.check_row({**row, "end": "2020-01-01"}, Context(user=county_user), 3)
+    assert caught.value.column == "end"
+    counts = importing.write([data], county_user)
+    assert counts == {"就业记录": 1, "其中有标记": 0}
+
+
+def test_an_accepted_match_becomes_an_organised_placement(
+    members, county_user, suzhou_reporter, pairs
+):
+    services.workers_sync(actor=county_user, region_code=YANHE, today=TODAY)
+    posting = services.posting_create(actor=suzhou_reporter, data=posting_in(slots=1))
+    services.match_run(actor=county_user, west_code=YANHE, today=TODAY)
+    match = Match.objects.get()
+    with pytest.raises(UserError, match="已接受"):
+        services.placement_from_match(actor=county_user, match=match, start=TODAY)
+    services.matches_decide(actor=county_user, match_ids=[match.pk], accept=True)
+    match.refresh_from_db()
+    placement = services.placement_from_match(
+        actor=county_user, match=match, start=datetime.date(2020, 7, 1), proofs=["contract"]
+    )
+    assert placement.organised and placement.organiser_region_id == SUZHOU
+    assert placement.place_id == posting.place_id and placement.wage == posting.wage
+    assert placement.flags == [] and placement.source == "match"
+    with pytest.raises(UserError, match="已登记"):
+        services.placement_from_match(actor=county_user, match=match, start=TODAY)
