@@ -139,3 +139,16 @@ def test_generated_nation_runs_from_the_command_line(db: None, tmp_path: Path) -
     out = io.StringIO()
     call_command("verify", "run", "--snapshot", str(snap), stdout=out)
     assert "条发现" in out.getvalue() and "V01\t" in out.getvalue()
+
+
+def test_the_aid_overview_says_what_the_last_run_excluded(world: World, national_user: Any) -> None:
+    from django.test import Client
+
+    run = services.run_submit(actor=national_user, scope=f"pairing:{world.pairing.pk}")
+    assert run.state == Run.State.DONE
+    client = Client()
+    client.force_login(national_user)
+    page = client.get(f"/pairings/{world.pairing.pk}/aid/").content.decode()
+    assert 'data-testid="aid-verification"' in page and f"/verify/runs/{run.pk}/" in page
+    labour = {r["indicator"]: r for r in selectors.overview(run)}["labourers_trained"]
+    assert labour["excluded"] > 0 and f">{labour['excluded']}<" in page

@@ -455,13 +455,26 @@ def _chart_data(overview: selectors.AidOverview) -> dict[str, Any]:
     }
 
 
+def _verification(request: HttpRequest, scope: str) -> dict[str, Any] | None:
+    """What the last complete verification run of this scope excluded, and why — beside the
+    overview's figures, which count what was reported."""
+    from xiezuo.analytics import selectors as analytics
+
+    run = analytics.latest_done(scope=scope)
+    if run is None:
+        return None
+    visible = analytics.runs_for(request.user).filter(pk=run.pk).exists()
+    return {"run": run, "rows": analytics.overview(run), "link": visible}
+
+
 def _render_aid(
-    request: HttpRequest, overview: selectors.AidOverview, **context: Any
+    request: HttpRequest, overview: selectors.AidOverview, *, scope: str, **context: Any
 ) -> HttpResponse:
     return render(
         request,
         "web/cooperation/aid.html",
         {
+            "verification": _verification(request, scope),
             "overview": overview,
             "chart": _chart_data(overview),
             "counted": _counted(request),
@@ -498,6 +511,7 @@ def pairing_aid(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_aid(
         request,
         overview,
+        scope=f"pairing:{pairing.pk}",
         pairing=pairing,
         title=f"{pairing.east_name} → {pairing.west_region.name}",
     )
@@ -511,4 +525,4 @@ def region_aid(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("web:coop_region", code=resolved.region.code)
     region = resolved.region
     overview = selectors.aid_of_region(user=request.user, code=region.code, states=_states(request))
-    return _render_aid(request, overview, region=region, title=region.name)
+    return _render_aid(request, overview, scope=region.code, region=region, title=region.name)
