@@ -95,12 +95,22 @@ def test_statistics_and_exit_check(loaded: None, county_user: Any) -> None:
 
 def test_export_is_the_filtered_list(loaded: None, county_user: Any) -> None:
     response = _client(county_user).get("/registry/export.xlsx", {"status": "exited"})
-    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active  # type: ignore[attr-defined]
+    book = load_workbook(BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
+    sheet = book.active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "户编号"
     assert len(rows) - 1 == Household.objects.filter(status="exited").count()
     assert {r[5] for r in rows[1:]} == {"已脱贫"}
+    # The members of those households on a second sheet, IDs masked, labels not codes.
+    members = list(book["成员"].iter_rows(values_only=True))
+    exited = Member.objects.filter(household__status="exited")
+    assert members[0][:3] == ("户编号", "人编号", "姓名") and len(members) - 1 == exited.count()
+    assert {r[0] for r in members[1:]} == {r[0] for r in rows[1:]}
+    first = exited.order_by("household__number", "pk").first()
+    assert first is not None
+    assert members[1][3] == first.id_masked and crypto.decrypt(first.id_enc) not in str(members)
+    assert members[1][6] == first.get_relation_display()
 
 
 def test_upload_check_preview_commit_in_the_browser_flow(
