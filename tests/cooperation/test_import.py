@@ -381,3 +381,54 @@ def test_an_exported_fund_with_a_corrected_amount_updates_by_its_number(
     book.save(path)
     wrong = run("fund", path, suzhou_reporter)
     assert "记录编号" in [c for _r, c, _m in issues(wrong)]
+
+
+def test_registered_trainees_export_by_person_number_and_import_as_new_records(
+    suzhou_tongren: Pairing,
+    suzhou_reporter: Any,
+    generated_rows: list[dict[str, str]],
+    write_csv: Any,
+    tmp_path: Path,
+) -> None:
+    from xiezuo.core import crypto
+    from xiezuo.registry.models import Member
+
+    registry = imports.batch_create(
+        kind="registry", filename="r.csv", source=write_csv(generated_rows), actor=None
+    )
+    imports.batch_commit(imports.batch_parse(registry, user=None), actor=None)
+    member = Member.objects.exclude(person_number="").order_by("pk").first()
+    assert member is not None
+    services.record_create(
+        actor=suzhou_reporter,
+        kind="training",
+        pairing=suzhou_tongren,
+        reporter=Region.objects.get(code=SUZHOU),
+        year=2026,
+        raw={"date": "2026-06-10", "training_kind": "贫困劳动力", "title": "家政培训", "days": "7"},
+        people=[services.PersonIn(member.name, crypto.decrypt(member.id_enc))],
+    )
+    client = Client()
+    client.force_login(suzhou_reporter)
+    book = load_workbook(io.BytesIO(client.get("/cooperation/training/export.xlsx").content))
+    sheet = book.active
+    assert sheet is not None
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("人员名单") + 1)
+    assert cell.value == f"{member.name} [人编号 {member.person_number}]"
+    assert crypto.decrypt(member.id_enc) not in str(cell.value)
+    # As a new record (the number column emptied), the trainee comes back as the same member.
+    sheet.cell(row=2, column=header.index("记录编号") + 1, value=None)
+    sheet.cell(row=2, column=header.index("培训名称") + 1, value="家政培训第二期")
+    path = tmp_path / "again.xlsx"
+    book.save(path)
+    batch = run("training", path, suzhou_reporter)
+    assert batch.rows_with_errors == 0, issues(batch)
+    imports.batch_commit(batch, actor=suzhou_reporter)
+    second = Training.objects.get(title="家政培训第二期")
+    assert [p.member_id for p in Person.objects.filter(training=second)] == [member.pk]
+    # A person number outside the registry is refused by name, not guessed.
+    cell.value = "某人 [人编号 999999999999]"
+    book.save(path)
+    refused = run("training", path, suzhou_reporter)
+    assert any("人编号 999999999999 不在登记库中" in m for _r, _c, m in issues(refused))

@@ -151,14 +151,47 @@ def reporting_unit(user: Any, code: str | None) -> Region:
     return region
 
 
-def parse_people(text: str) -> list[services.PersonIn]:
-    """`姓名 证件号码` pairs separated by semicolons or new lines. An error names the person by
-    place and shows an ID number only masked."""
+# How an export names a registered person: by the registry's 人编号, which imports back to the
+# same member without the ID number ever being written to the file.
+BY_PERSON_NUMBER = re.compile(r"^(?P<name>.+?)\s*[\[［]人编号\s*(?P<number>[0-9A-Za-z]+)[\]］]$")
+
+
+def person_cell(name: str, person_number: str, id_masked: str) -> str:
+    return f"{name} [人编号 {person_number}]" if person_number else f"{name} {id_masked}"
+
+
+def _by_person_number(items: list[str], user: Any) -> dict[int, services.PersonIn]:
+    """The items written as `姓名 [人编号 N]`, resolved to their registered members."""
+    from xiezuo.core import crypto
+    from xiezuo.registry import selectors as registry
+
+    wanted = {i: m for i, item in enumerate(items, start=1) if (m := BY_PERSON_NUMBER.match(item))}
+    found = registry.members_by_person_number(
+        user=user, numbers=[m.group("number") for m in wanted.values()]
+    )
+    out = {}
+    for i, match in wanted.items():
+        member = found.get(match.group("number"))
+        if member is None:
+            raise RowError(
+                "people",
+                f"第 {i} 名人员的人编号 {match.group('number')} 不在登记库中，或不在您的权限范围内",
+            )
+        out[i] = services.PersonIn(match.group("name").strip(), crypto.decrypt(member.id_enc))
+    return out
+
+
+def parse_people(text: str, user: Any = None) -> list[services.PersonIn]:
+    """`姓名 证件号码` pairs — or `姓名 [人编号 N]` for a registered person, as the export writes
+    them — separated by semicolons or new lines. An error names the person by place and shows
+    an ID number only masked."""
     people = []
     items = [item.strip() for item in _LIST_SEPARATORS.split(text) if item.strip()]
-    hidden = [i for i, item in enumerate(items, start=1) if "*" in item]
-    if hidden and len(hidden) == len(items):
-        # A list as our export writes it (numbers masked): the people stay as they are.
+    registered = _by_person_number(items, user)
+    hidden = [i for i, item in enumerate(items, start=1) if "*" in item and i not in registered]
+    if hidden and len(hidden) + len(registered) == len(items):
+        # A list as our export writes it, with people outside the registry masked: the
+        # people stay as they are.
         return []
     if hidden:
         raise RowError(
@@ -167,6 +200,9 @@ def parse_people(text: str) -> list[services.PersonIn]:
             "不改人员时保留导出的整列原样",
         )
     for i, item in enumerate(items, start=1):
+        if i in registered:
+            people.append(registered[i])
+            continue
         digit = next((pos for pos, ch in enumerate(item) if ch.isdigit()), None)
         name = item[:digit].strip(_NAME_TRIM) if digit is not None else item.strip(_NAME_TRIM)
         number = item[digit:].strip() if digit is not None else ""
@@ -217,7 +253,7 @@ def check_row(spec: specs.Spec, row: dict[str, str], ctx: Context, number: int) 
     except UserError as exc:
         raise _as_row_error(exc, table) from exc
     year = parse_year(row.get("year", ""), "year")
-    people = parse_people(row["people"]) if spec.people and row.get("people") else []
+    people = parse_people(row["people"], ctx.user) if spec.people and row.get("people") else []
     confirm = False
     if spec.kind in _CONFIRMED_KINDS:
         try:

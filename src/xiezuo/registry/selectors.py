@@ -195,3 +195,14 @@ def conflict_get(*, user: Any, pk: int) -> ScopeConflict:
     if found is None:
         raise NotFound("没有该冲突，或不在您的权限范围内")
     return found
+
+
+def members_by_person_number(*, user: Any, numbers: list[str]) -> dict[str, Member]:
+    """Registered members by their 人编号, among the households the user may read (a partner
+    reports the trainees of the county it helps)."""
+    if not numbers:
+        return {}
+    qs = scope_for(user).filter_data(
+        Member.objects.filter(person_number__in=numbers), "household__village_id"
+    )
+    return {m.person_number: m for m in qs}

@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
+from xiezuo.cooperation.importing import person_cell
 from xiezuo.core import xlsx
 from xiezuo.regions.models import Region
 
@@ -349,7 +350,13 @@ def cooperation_xlsx(*, request: HttpRequest, spec: Any, records: Any) -> HttpRe
             *(_cooperation_cell(f, record) for f in spec.fields),
         ]
         if spec.people:
-            row.append("\n".join(f"{p.name} {p.id_masked}" for p in record.people.all()))
+            # Registered people by their 人编号, so the list imports back; others masked.
+            row.append(
+                "\n".join(
+                    person_cell(p.name, p.member.person_number if p.member else "", p.id_masked)
+                    for p in record.people.all()
+                )
+            )
         if confirm:
             large = any((getattr(record, f.name) or 0) > CONFIRM for f in spec.amounts)
             row.append("是" if large else "")
