@@ -118,3 +118,17 @@ def test_an_eastern_home_page_points_to_its_pairings(regions: None) -> None:
     east = UserFactory(username="sz", side="east", region_id="320500", roles=["viewer"])
     page = _client(east).get("/").content.decode()
     assert 'data-testid="east-no-counties"' in page and "没有国家级贫困县" not in page
+
+
+def test_region_picker_offers_regions_by_name_within_scope(county_user: Any) -> None:
+    client = _client(county_user)
+    found = client.get(
+        "/regions/search/",
+        {"format": "options", "field": "recipient", "recipient": "沿河"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert '<option value="520627">' in found
+    outside = client.get(
+        "/regions/search/", {"format": "options", "field": "recipient", "recipient": "碧江"}
+    ).content.decode()
+    assert "<option" not in outside  # 碧江 is not in 沿河's scope

@@ -13,6 +13,9 @@ from functools import cache
 from typing import Any, ClassVar
 
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from xiezuo.cooperation import specs
 from xiezuo.cooperation.models import Record
@@ -37,6 +40,28 @@ def _text(field: specs.Field, **attrs: str) -> forms.Widget:
     )
 
 
+class RegionPicker(forms.TextInput):
+    """A region code typed, or picked by name: each keystroke asks the region search (scoped to
+    what the user may see) for matching regions, offered as the input's datalist."""
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        attrs = {
+            **(attrs or {}),
+            "list": f"regions-{name}",
+            "autocomplete": "off",
+            "placeholder": _("name or code"),
+            "hx-get": reverse("web:region_search") + f"?format=options&field={name}",
+            "hx-trigger": "input changed delay:300ms",
+            "hx-target": f"#regions-{name}",
+            "hx-swap": "innerHTML",
+        }
+        return super().get_context(name, value, attrs)
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> Any:
+        field = super().render(name, value, attrs, renderer)
+        return format_html('{}<datalist id="regions-{}"></datalist>', field, name)
+
+
 def form_field(field: specs.Field) -> forms.Field:
     """The input for one spec field. Django checks nothing but the shape of the input: the spec
     does the checking, so its messages are the ones the user reads."""
@@ -52,7 +77,7 @@ def form_field(field: specs.Field) -> forms.Field:
         mode = "decimal" if field.type == "amount" else "numeric"
         return forms.CharField(widget=_text(field, inputmode=mode), **common)
     if field.type == "region":
-        return forms.CharField(widget=_text(field, inputmode="numeric", maxlength="12"), **common)
+        return forms.CharField(widget=RegionPicker(attrs={"maxlength": "40"}), **common)
     return forms.CharField(widget=_text(field), strip=True, **common)
 
 

@@ -103,13 +103,17 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def region_search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[:50]
-    results = selectors.region_search(user=request.user, query=query)
-    template = (
-        "web/_region_search_results.html"
-        if request.headers.get("HX-Request")
-        else "web/region_search.html"
-    )
+    picker = request.GET.get("format") == "options"
+    # A picker sends its own field's value (?field=recipient&recipient=沿河): read that.
+    field = request.GET.get("field", "q")[:30] if picker else "q"
+    query = request.GET.get(field, "")[:50]
+    results = selectors.region_search(user=request.user, query=query, limit=20 if picker else 50)
+    if picker:
+        template = "web/_region_options.html"
+    elif request.headers.get("HX-Request"):
+        template = "web/_region_search_results.html"
+    else:
+        template = "web/region_search.html"
     return render(
         request, template, {"query": query, "results": results, "level_labels": _level_labels()}
     )
