@@ -310,3 +310,32 @@ def test_pages_show_flags_and_shares_in_scope(
     assert Client().get("/analysis/fiscal/").status_code == 302  # to the login page
     home = client.get("/").content.decode()
     assert "/analysis/fiscal/" in home and "/analysis/targeting/" in home
+
+
+def test_charts_put_years_in_order_and_mark_the_gaps() -> None:
+    from types import SimpleNamespace
+
+    from xiezuo.web import analysis_views
+
+    def year(y: int) -> Any:
+        return SimpleNamespace(
+            year=y,
+            aid=1,
+            aid_growth_percent=None,
+            revenue_growth_percent=None,
+            flags=[],
+            flag_labels=[],
+        )
+
+    unit = SimpleNamespace(years=(year(2019), year(2020), year(2025)))
+    chart = analysis_views._fiscal_chart(unit)  # type: ignore[arg-type]
+    assert chart["years"] == [str(y) for y in range(2019, 2026)]
+    assert chart["aid"][2:6] == [None] * 4
+    assert [f["year"] for f in chart["flags"] if f.get("gap")] == ["2021", "2022", "2023", "2024"]
+    totals = [SimpleNamespace(year=2026), SimpleNamespace(year=2025)]
+    found = SimpleNamespace(rows=[], totals=totals)
+    for r in totals:
+        r.projects = r.east = SimpleNamespace(poverty_county_share=None, poor_village_share=None)
+        r.registered_share = None
+    targeting = analysis_views._targeting_chart(found, by_pairing=False)  # type: ignore[arg-type]
+    assert targeting["labels"] == ["2025", "2026"]

@@ -46,17 +46,27 @@ def fiscal(request: HttpRequest) -> HttpResponse:
 
 
 def _fiscal_chart(unit: analysis.FiscalUnit) -> dict[str, Any]:
+    # Every year from the first to the last on the axis: a year without records is a gap in
+    # the lines, marked, not a silent jump from 2020 to 2025.
+    by_year = {y.year: y for y in unit.years}
+    span = range(min(by_year), max(by_year) + 1) if by_year else range(0)
+    rows = [by_year.get(year) for year in span]
     return {
-        "years": [str(y.year) for y in unit.years],
-        "aid": [float(y.aid) for y in unit.years],
-        "aid_growth": [y.aid_growth_percent for y in unit.years],
-        "revenue_growth": [y.revenue_growth_percent for y in unit.years],
-        # Pinned: the years the promise was not kept; a missing revenue figure is said in the
-        # table, not pinned as a failing.
+        "years": [str(year) for year in span],
+        "aid": [float(y.aid) if y else None for y in rows],
+        "aid_growth": [y.aid_growth_percent if y else None for y in rows],
+        "revenue_growth": [y.revenue_growth_percent if y else None for y in rows],
+        # Pinned: the years the promise was not kept, and the years without records; a missing
+        # revenue figure is said in the table, not pinned as a failing.
         "flags": [
             {"year": str(y.year), "label": "、".join(y.flag_labels)}
             for y in unit.years
             if set(y.flags) - {analysis.Flag.NO_REVENUE}
+        ]
+        + [
+            {"year": str(year), "label": str(_("no records")), "gap": True}
+            for year in span
+            if year not in by_year
         ],
         "names": {
             "aid": _("Fiscal aid (10,000 yuan)"),
@@ -90,6 +100,7 @@ def _targeting_chart(found: analysis.TargetingResult, *, by_pairing: bool) -> di
     if by_pairing:
         labels = [f"{r.pairing.east_name}→{r.pairing.west_region.name}" for r in rows if r.pairing]
     else:
+        rows = sorted(rows, key=lambda r: r.year)  # years in order on the axis
         labels = [str(r.year) for r in rows]
     series = [
         (_("Project money in poverty counties"), [r.projects.poverty_county_share for r in rows]),

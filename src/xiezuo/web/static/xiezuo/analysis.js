@@ -17,7 +17,9 @@ document.addEventListener("DOMContentLoaded", function () {
     var pins = f.flags.map(function (flag) {
       var i = f.years.indexOf(flag.year);
       var y = f.aid_growth[i] !== null ? f.aid_growth[i] : 0;
-      return { name: flag.year, coord: [flag.year, y], value: flag.label, itemStyle: { color: "#b22222" } };
+      // A year without records is pinned grey: a gap in the data, not a broken promise.
+      var colour = flag.gap ? "#999" : "#b22222";
+      return { name: flag.year, coord: [flag.year, y], value: flag.label, itemStyle: { color: colour } };
     });
     draw(fiscal, {
       tooltip: { trigger: "axis" },
