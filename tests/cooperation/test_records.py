@@ -310,3 +310,55 @@ def test_review_is_one_level_up_and_never_by_the_submitter(
     other = UserFactory(side="east", region_id=SUZHOU, roles=["reviewer"])
     services.report_review(actor=other, report=fund.report, approve=True)
     assert fund.report.state == State.APPROVED
+
+
+def test_a_report_carries_attachments_checked_by_content_and_scoped(
+    suzhou_tongren: Pairing, suzhou_reporter: Any, jiangsu_reviewer: Any
+) -> None:
+    import io
+
+    from django.test import Client
+
+    from xiezuo.cooperation import attachments
+
+    report = create(suzhou_reporter, suzhou_tongren, "fund", FUND).report
+    pdf = b"%PDF-1.4\n" + b"x" * 1000
+    made = attachments.attachment_add(
+        actor=suzhou_reporter, report=report, name="协议.pdf", source=io.BytesIO(pdf)
+    )
+    assert made.kind == "pdf" and made.size == len(pdf)
+    with pytest.raises(UserError, match="不是 PDF"):
+        attachments.attachment_add(
+            actor=suzhou_reporter, report=report, name="a.pdf", source=io.BytesIO(b"MZ\x90\x00")
+        )
+    with pytest.raises(UserError, match="内容与扩展名不符"):
+        attachments.attachment_add(
+            actor=suzhou_reporter, report=report, name="a.png", source=io.BytesIO(pdf)
+        )
+    with pytest.raises(Forbidden):
+        attachments.attachment_add(
+            actor=jiangsu_reviewer, report=report, name="b.pdf", source=io.BytesIO(pdf)
+        )
+    client = Client()
+    client.force_login(suzhou_reporter)
+    got = client.get(f"/cooperation/attachments/{made.pk}/")
+    assert got.status_code == 200 and b"".join(got.streaming_content) == pdf  # type: ignore[attr-defined]
+    assert AuditEvent.objects.filter(summary__startswith="downloaded attachment").exists()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    page = client.post(
+        f"/cooperation/reports/{report.pk}/attachments/",
+        {"file": SimpleUploadedFile("照片.jpg", b"\xff\xd8\xff\xe0" + b"j" * 100)},
+    )
+    assert page.status_code == 302 and report.attachments.count() == 2
+    shown = client.get(f"/cooperation/reports/{report.pk}/").content.decode()
+    assert "照片.jpg" in shown and 'data-testid="attachment-form"' in shown
+    stranger = UserFactory(username="hz", side="east", region_id="330100", roles=["viewer"])
+    outsider = Client()
+    outsider.force_login(stranger)
+    assert outsider.get(f"/cooperation/attachments/{made.pk}/").status_code == 404
+    services.report_submit(actor=suzhou_reporter, report=report)
+    with pytest.raises(UserError, match="不能再添加附件"):
+        attachments.attachment_add(
+            actor=suzhou_reporter, report=report, name="c.pdf", source=io.BytesIO(pdf)
+        )

@@ -9,8 +9,9 @@ endpoint cannot skip the attack: add one line for it.
 
 Templates: `{key}` is a foreign family's id or code (`world.Family.ids`: household, member,
 region, township, county, pairing, proposed, report, fund, agreement, target, task, proposal,
-batch, user, token, organisation, accessattempt, conflict, run, finding); a probe is tried
-against every foreign family that has all its keys. `{me}` is the attacker's own region code.
+batch, user, token, organisation, accessattempt, conflict, run, finding, attachment); a probe
+is tried against every foreign family that has all its keys. `{me}` is the attacker's own region
+code.
 """
 
 from __future__ import annotations
@@ -98,6 +99,8 @@ URLS: dict[str, Probe] = {
         LIST, "/registry/search/", posts=({"q": "{household}"},), get=False
     ),
     "web:registry_conflicts": li("/registry/conflicts/", {"state": ""}),
+    "web:coop_attachment_add": o("/cooperation/reports/{report}/attachments/", {}, get=False),
+    "web:coop_attachment": o("/cooperation/attachments/{attachment}/"),
     "web:verify_index": Probe(LIST, "/verify/", posts=({"scope": "{county}"},)),
     "web:verify_run": o("/verify/runs/{run}/"),
     "web:verify_queue": o("/verify/runs/{run}/findings/"),

@@ -197,6 +197,17 @@ def build(tmp: Path) -> World:
     county.markers += ["思明攻防资金"]
     county.ids.update(pairing=county_pair.pk, report=county_report.pk)
     county.ids["fund"] = _fund(county_report)
+    from xiezuo.cooperation.models import Attachment
+
+    county.ids["attachment"] = Attachment.objects.create(
+        report=county_report,
+        name="临夏攻防附件.pdf",
+        kind="pdf",
+        size=8,
+        sha256="0" * 64,
+        stored="attack-missing.bin",
+    ).pk
+    county.markers += ["临夏攻防附件"]
     victim = UserFactory(username="lx-county-victim", side="west", region_id="622921", roles=ROLES)
     county.markers += ["lx-county-victim"]
     token, _key = accounts.api_token_create(user=victim, name="攻防令牌名", actor=None)
@@ -339,6 +350,7 @@ def fingerprint(world: World) -> tuple[Any, ...]:
 
     from xiezuo.accounts.models import ApiToken, User
     from xiezuo.analytics.models import Finding, Run
+    from xiezuo.cooperation.models import Attachment
     from xiezuo.imports.models import ImportBatch
     from xiezuo.pairing.models import Agreement, Organisation, Proposal, Target, Task
     from xiezuo.registry.models import Household, HouseholdIncome, Member, ScopeConflict
@@ -382,6 +394,7 @@ def fingerprint(world: World) -> tuple[Any, ...]:
         # raise conflicts of its own: those are the attacker's).
         rows(ScopeConflict.objects.filter(pk=world.families["county"].ids["conflict"])),
         rows(Run.objects.filter(created_by__in=victims)),
+        rows(Attachment.objects.filter(report__in=reports)),
         rows(Finding.objects.filter(run__created_by__in=victims)),
     ]
     parts += [rows(model.objects.filter(report__in=reports)) for model in MODELS.values()]

@@ -327,3 +327,27 @@ MODELS: dict[str, type[Record]] = {
     "consumption": Consumption,
     "social": Social,
 }
+
+
+class Attachment(models.Model):
+    """A file a report carries — a signed agreement, a voucher, a photo. Read by whoever may
+    read the report; every download is audited."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(_("file"), max_length=200)
+    kind = models.CharField(_("type"), max_length=10)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    stored = models.CharField(max_length=200)  # under XIEZUO_UPLOADS_DIR
+    uploaded_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["report_id", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from xiezuo.accounts.scope import scope_for
 from xiezuo.cooperation.choices import State
-from xiezuo.cooperation.models import MODELS, Record, Report
+from xiezuo.cooperation.models import MODELS, Attachment, Record, Report
 from xiezuo.cooperation.specs import spec
 from xiezuo.core.errors import NotFound
 from xiezuo.regions import codes
@@ -354,3 +354,15 @@ def aid_of_region(*, user: Any, code: str, states: tuple[str, ...] = ()) -> AidO
         return base & inside
 
     return _aid(where)
+
+
+def attachment_get(*, user: Any, pk: int) -> Attachment:
+    """An attachment of a report the user may read."""
+    found = (
+        Attachment.objects.filter(pk=pk, report__in=report_list(user=user).values("pk"))
+        .select_related("report")
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"没有编号为 {pk} 的附件，或您无权查看")
+    return found

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xiezuo.accounts.policy import allows, may_review
 from xiezuo.accounts.requests import actor
-from xiezuo.cooperation import policy, selectors, services, specs
+from xiezuo.cooperation import attachments, policy, selectors, services, specs
 from xiezuo.cooperation.choices import EDITABLE, State
 from xiezuo.cooperation.models import Record, Report
 from xiezuo.core import params
@@ -425,6 +425,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "report": _with_controls(request, [report])[0],
             "steps": report.steps.select_related("actor"),
+            "attachments": report.attachments.select_related("uploaded_by"),
             "sections": sections,
             "editable": _may_report(request, report),
             "kinds": specs.SPECS.values(),
@@ -526,3 +527,44 @@ def region_aid(request: HttpRequest, code: str) -> HttpResponse:
     region = resolved.region
     overview = selectors.aid_of_region(user=request.user, code=region.code, states=_states(request))
     return _render_aid(request, overview, scope=region.code, region=region, title=region.name)
+
+
+# ---------------------------------------------------------------- attachments
+
+
+@login_required
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    report = selectors.report_get(user=request.user, pk=pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择要上传的文件")
+        return redirect("web:coop_report", pk=report.pk)
+    try:
+        made = attachments.attachment_add(
+            actor=actor(request), report=report, name=upload.name or "", source=upload
+        )
+    except Forbidden:
+        raise
+    except UserError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已添加附件：{made.name}")
+    return redirect("web:coop_report", pk=report.pk)
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    from django.http import FileResponse
+
+    found = selectors.attachment_get(user=request.user, pk=pk)
+    handle = attachments.attachment_open(actor=actor(request), attachment=found)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=found.name,
+        content_type=attachments.CONTENT_TYPES.get(found.kind, "application/octet-stream"),
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response

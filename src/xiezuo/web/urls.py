@@ -56,6 +56,16 @@ urlpatterns = [
     path("cooperation/", cooperation_views.index, name="coop_index"),
     path("cooperation/reports/", cooperation_views.report_list, name="coop_reports"),
     path("cooperation/reports/<int:pk>/", cooperation_views.report_detail, name="coop_report"),
+    path(
+        "cooperation/reports/<int:pk>/attachments/",
+        cooperation_views.attachment_add,
+        name="coop_attachment_add",
+    ),
+    path(
+        "cooperation/attachments/<int:pk>/",
+        cooperation_views.attachment_download,
+        name="coop_attachment",
+    ),
     path("cooperation/regions/<str:code>/", cooperation_views.region_aid, name="coop_region"),
     path("cooperation/<str:kind>/", cooperation_views.record_list, name="coop_list"),
     path("cooperation/<str:kind>/export.xlsx", cooperation_views.record_export, name="coop_export"),

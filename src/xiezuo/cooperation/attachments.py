@@ -1,0 +1,112 @@
+"""Files that reports carry: checked by their content (PDF, images, Office documents only),
+size-limited, stored under the uploads directory with a random name, scoped like their report,
+every download audited."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.db import transaction
+
+from xiezuo.accounts.models import User
+from xiezuo.audit.models import AuditEvent
+from xiezuo.audit.services import audit_record
+from xiezuo.cooperation import policy
+from xiezuo.cooperation.choices import EDITABLE
+from xiezuo.cooperation.models import Attachment, Report
+from xiezuo.core.errors import Problem, UserError
+
+MAX_BYTES = 20 * 1024 * 1024
+CHUNK = 1 << 16
+# What a file is, from its first bytes, and the suffixes a user may give such a file.
+KINDS = (
+    (b"%PDF-", "pdf", (".pdf",), "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "png", (".png",), "image/png"),
+    (b"\xff\xd8\xff", "jpeg", (".jpg", ".jpeg"), "image/jpeg"),
+    (
+        b"PK\x03\x04",
+        "ooxml",
+        (".docx", ".xlsx", ".pptx"),
+        "application/vnd.openxmlformats-officedocument",
+    ),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "ole2", (".doc", ".xls", ".ppt"), "application/msword"),
+)
+CONTENT_TYPES = {kind: ctype for _sig, kind, _suffixes, ctype in KINDS}
+
+
+def _root() -> Path:
+    return Path(settings.XIEZUO_UPLOADS_DIR) / "attachments"
+
+
+def _problem(message: str) -> UserError:
+    return UserError(message, [Problem(message, "附件")])
+
+
+def attachment_add(
+    *,
+    actor: User | None,
+    report: Report,
+    name: str,
+    source: IO[bytes],
+) -> Attachment:
+    """Keep a file for a report while the report is still open."""
+    policy.require_report_for(actor, report.pairing, report.reporter)
+    if report.state not in EDITABLE:
+        raise _problem(f"该报送已{report.get_state_display()}：不能再添加附件")
+    name = Path(name or "").name[:200]
+    head = source.read(16)
+    found = next(((k, s) for sig, k, s, _ct in KINDS if head.startswith(sig)), None)
+    if found is None:
+        raise _problem(f"“{name}”不是 PDF、图片（PNG、JPEG）或 Office 文档：不能作为附件")
+    kind, suffixes = found
+    if not name.lower().endswith(suffixes):
+        raise _problem(f"“{name}”的内容与扩展名不符：应为 {'、'.join(suffixes)} 文件")
+    _root().mkdir(parents=True, exist_ok=True)
+    stored = f"{uuid.uuid4().hex}.bin"
+    path = _root() / stored
+    digest = hashlib.sha256(head)
+    size = len(head)
+    try:
+        with path.open("wb") as out:
+            out.write(head)
+            while chunk := source.read(CHUNK):
+                size += len(chunk)
+                if size > MAX_BYTES:
+                    raise _problem(f"“{name}”超过 {MAX_BYTES // (1024 * 1024)} MB：不能作为附件")
+                digest.update(chunk)
+                out.write(chunk)
+        with transaction.atomic():
+            attachment = Attachment.objects.create(
+                report=report,
+                name=name,
+                kind=kind,
+                size=size,
+                sha256=digest.hexdigest(),
+                stored=stored,
+                uploaded_by=actor if getattr(actor, "pk", None) else None,
+            )
+            audit_record(
+                actor=actor,
+                action=AuditEvent.Action.CREATE,
+                obj=attachment,
+                after={"report": report.pk, "name": name, "size": size},
+            )
+    except BaseException:
+        path.unlink(missing_ok=True)  # nothing half-kept
+        raise
+    return attachment
+
+
+def attachment_open(*, actor: User | None, attachment: Attachment) -> IO[bytes]:
+    """The file, for a user who read it through the scoped selector; the download is audited."""
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.VIEW,
+        obj=attachment,
+        summary=f"downloaded attachment of report {attachment.report_id}",
+    )
+    return (_root() / attachment.stored).open("rb")
