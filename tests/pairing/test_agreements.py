@@ -308,3 +308,19 @@ def test_an_unowned_schedule_renders_and_owners_must_belong_to_the_pairing(
     services.task_create(
         actor=suzhou_user, target=target, title="y", due=datetime.date(2019, 6, 1), owner=tongren
     )
+
+
+def test_an_agreement_carries_its_signed_text(agreement: Agreement, suzhou_user: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = Client()
+    client.force_login(suzhou_user)
+    response = client.post(
+        f"/pairings/agreements/{agreement.pk}/attachments/",
+        {"file": SimpleUploadedFile("协议.pdf", b"%PDF-1.7\n" + b"p" * 50)},
+    )
+    assert response.status_code == 302
+    (attached,) = agreement.attachments.all()  # type: ignore[attr-defined]
+    page = client.get(f"/pairings/{agreement.pairing_id}/").content.decode()
+    assert f"/cooperation/attachments/{attached.pk}/" in page and "协议.pdf" in page
+    assert client.get(f"/cooperation/attachments/{attached.pk}/").status_code == 200

@@ -101,6 +101,9 @@ URLS: dict[str, Probe] = {
     "web:registry_conflicts": li("/registry/conflicts/", {"state": ""}),
     "web:coop_attachment_add": o("/cooperation/reports/{report}/attachments/", {}, get=False),
     "web:coop_attachment": o("/cooperation/attachments/{attachment}/"),
+    "web:agreement_attachment_add": o(
+        "/pairings/agreements/{agreement}/attachments/", {}, get=False
+    ),
     "web:verify_index": Probe(LIST, "/verify/", posts=({"scope": "{county}"},)),
     "web:verify_run": o("/verify/runs/{run}/"),
     "web:verify_queue": o("/verify/runs/{run}/findings/"),

@@ -19,6 +19,8 @@ from xiezuo.cooperation import policy
 from xiezuo.cooperation.choices import EDITABLE
 from xiezuo.cooperation.models import Attachment, Report
 from xiezuo.core.errors import Problem, UserError
+from xiezuo.pairing import policy as pairing_policy
+from xiezuo.pairing.models import Agreement
 
 MAX_BYTES = 20 * 1024 * 1024
 CHUNK = 1 << 16
@@ -49,14 +51,21 @@ def _problem(message: str) -> UserError:
 def attachment_add(
     *,
     actor: User | None,
-    report: Report,
     name: str,
     source: IO[bytes],
+    report: Report | None = None,
+    agreement: Agreement | None = None,
 ) -> Attachment:
-    """Keep a file for a report while the report is still open."""
-    policy.require_report_for(actor, report.pairing, report.reporter)
-    if report.state not in EDITABLE:
-        raise _problem(f"该报送已{report.get_state_display()}：不能再添加附件")
+    """Keep a file for a report while it is still open, or for a yearly agreement (by those
+    who plan the pairing's work)."""
+    if report is not None:
+        policy.require_report_for(actor, report.pairing, report.reporter)
+        if report.state not in EDITABLE:
+            raise _problem(f"该报送已{report.get_state_display()}：不能再添加附件")
+    elif agreement is not None:
+        pairing_policy.require_plan(actor, agreement.pairing, "上传协议文本")
+    else:
+        raise _problem("附件须属于一份报送或一份年度协议")
     name = Path(name or "").name[:200]
     head = source.read(16)
     found = next(((k, s) for sig, k, s, _ct in KINDS if head.startswith(sig)), None)
@@ -82,6 +91,7 @@ def attachment_add(
         with transaction.atomic():
             attachment = Attachment.objects.create(
                 report=report,
+                agreement=agreement,
                 name=name,
                 kind=kind,
                 size=size,
@@ -93,7 +103,12 @@ def attachment_add(
                 actor=actor,
                 action=AuditEvent.Action.CREATE,
                 obj=attachment,
-                after={"report": report.pk, "name": name, "size": size},
+                after={
+                    "report": report.pk if report else None,
+                    "agreement": agreement.pk if agreement else None,
+                    "name": name,
+                    "size": size,
+                },
             )
     except BaseException:
         path.unlink(missing_ok=True)  # nothing half-kept
@@ -107,6 +122,6 @@ def attachment_open(*, actor: User | None, attachment: Attachment) -> IO[bytes]:
         actor=actor,
         action=AuditEvent.Action.VIEW,
         obj=attachment,
-        summary=f"downloaded attachment of report {attachment.report_id}",
+        summary=f"downloaded attachment {attachment.pk}",
     )
     return (_root() / attachment.stored).open("rb")

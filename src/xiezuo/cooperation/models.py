@@ -330,10 +330,19 @@ MODELS: dict[str, type[Record]] = {
 
 
 class Attachment(models.Model):
-    """A file a report carries — a signed agreement, a voucher, a photo. Read by whoever may
-    read the report; every download is audited."""
+    """A file a report carries (a voucher, a photo) or a yearly agreement (its signed text).
+    Read by whoever may read the report or the agreement's pairing; every download is audited."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    agreement = models.ForeignKey(
+        "pairing.Agreement",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
     name = models.CharField(_("file"), max_length=200)
     kind = models.CharField(_("type"), max_length=10)
     size = models.PositiveIntegerField(_("size"))
@@ -347,7 +356,7 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
-        ordering = ["report_id", "uploaded_at", "id"]
+        ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
         return self.name

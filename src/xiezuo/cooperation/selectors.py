@@ -357,12 +357,13 @@ def aid_of_region(*, user: Any, code: str, states: tuple[str, ...] = ()) -> AidO
 
 
 def attachment_get(*, user: Any, pk: int) -> Attachment:
-    """An attachment of a report the user may read."""
-    found = (
-        Attachment.objects.filter(pk=pk, report__in=report_list(user=user).values("pk"))
-        .select_related("report")
-        .first()
+    """An attachment of a report, or of an agreement of a pairing, the user may read."""
+    from xiezuo.pairing.selectors import pairing_list
+
+    readable = Q(report__in=report_list(user=user).values("pk")) | Q(
+        agreement__pairing__in=pairing_list(user=user).values("pk")
     )
+    found = Attachment.objects.filter(readable, pk=pk).first()
     if found is None:
         raise NotFound(f"没有编号为 {pk} 的附件，或您无权查看")
     return found

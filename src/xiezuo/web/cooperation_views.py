@@ -554,6 +554,27 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def agreement_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    agreement = pairing_selectors.agreement_get(user=request.user, pk=pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择要上传的文件")
+        return redirect("web:pairing_detail", pk=agreement.pairing_id)
+    try:
+        made = attachments.attachment_add(
+            actor=actor(request), agreement=agreement, name=upload.name or "", source=upload
+        )
+    except Forbidden:
+        raise
+    except UserError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已添加协议附件：{made.name}")
+    return redirect("web:pairing_detail", pk=agreement.pairing_id)
+
+
+@login_required
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     from django.http import FileResponse

@@ -62,6 +62,11 @@ urlpatterns = [
         name="coop_attachment_add",
     ),
     path(
+        "pairings/agreements/<int:pk>/attachments/",
+        cooperation_views.agreement_attachment_add,
+        name="agreement_attachment_add",
+    ),
+    path(
         "cooperation/attachments/<int:pk>/",
         cooperation_views.attachment_download,
         name="coop_attachment",
