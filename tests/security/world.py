@@ -41,8 +41,8 @@ from django.test import Client
 from tests.factories import PASSWORD, UserFactory
 from xiezuo.accounts import services as accounts
 from xiezuo.cooperation import services as cooperation
-from xiezuo.core import crypto
 from xiezuo.cooperation.models import MODELS, Report
+from xiezuo.core import crypto
 from xiezuo.imports import services as imports
 from xiezuo.pairing import optimizing
 from xiezuo.pairing import services as pairing

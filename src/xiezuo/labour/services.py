@@ -322,10 +322,17 @@ def _offered_q(west_code: str, pairs: Sequence[tuple[str, str]]) -> Q:
     not paired with the region is none of its business: its employer must not reach the
     region's matches."""
     areas = [west_code] + [
-        east for east, west in pairs if codes.within(west_code, west) or codes.within(west, west_code)
+        east
+        for east, west in pairs
+        if codes.within(west_code, west) or codes.within(west, west_code)
     ]
     q = Q(pk__in=[])
-    for code in areas:
+    # One range per outermost area: a province's run meets many pairs inside the same partners.
+    outer: list[str] = []
+    for code in sorted(set(areas), key=lambda c: len(codes.subtree_prefix(c))):
+        if not any(codes.within(code, o) for o in outer):
+            outer.append(code)
+    for code in outer:
         q |= codes.subtree_q("east_unit_id", code) | codes.subtree_q("place_id", code)
     return q
 
@@ -364,8 +371,9 @@ def match_run(
     table_workers = [w for w in workers if w.pk not in busy] + list(fixed_workers.values())
     pairs = _pairs()
     postings = list(
-        Posting.objects.filter(_offered_q(west_code, pairs), state=PostingState.OPEN)
-        .prefetch_related("skills")
+        Posting.objects.filter(
+            _offered_q(west_code, pairs), state=PostingState.OPEN
+        ).prefetch_related("skills")
     )
     taken_elsewhere = dict(
         accepted.exclude(codes.subtree_q("worker__county_id", west_code))
