@@ -1,15 +1,18 @@
 """The world the attack test runs in: two unrelated families of pairings with data of every
 kind, and attackers placed around the owners.
 
-Home (the attackers' side): 苏州 → 铜仁 and 吴中 → 沿河, with 60 people of 沿河 registered and a
-report of 苏州, so the attackers' own lists are not empty.
+Home (the attackers' side): 苏州 → 铜仁 and 吴中 → 沿河, with 60 people of 沿河 registered, a
+report of 苏州, and 沿河's workers matched to a posting 苏州 brought, so the attackers' own lists
+are not empty.
 
 The victims, in families (each a set of objects with marker strings that must never reach an
 attacker the family is foreign to):
 
 - ``county``: 临夏县 (622921) of 临夏州: households and members in a village made for the test,
   the county pair 思明区 → 临夏县 with a report of 思明, an import of a 临夏县 user, that user and
-  its API token, a refused login of it (an axes record), a pending pairing 湖里区 → 临夏县.
+  its API token, a refused login of it (an axes record), a pending pairing 湖里区 → 临夏县; its
+  labour: workers synced from its members, a posting 思明 brought (思明攻防劳务公司), a run with
+  proposed matches, one accepted and placed.
 - ``city``: 厦门 → 临夏州 (2016 list): a submitted report of 厦门, an agreement with a target and a
   task, an optimizer proposal of a 临夏州 user.
 - ``other``: 天津 → 甘肃 (2016 list): a report of 天津 — 临夏州's parent's pairing, none of the
