@@ -186,3 +186,37 @@ def test_an_accepted_match_becomes_an_organised_placement(
     assert placement.flags == [] and placement.source == "match"
     with pytest.raises(UserError, match="已登记"):
         services.placement_from_match(actor=county_user, match=match, start=TODAY)
+
+
+# --- region reach: what the attack test (tests/security) found -----------------------------
+
+LINXIA = "622921"  # 临夏县: none of 苏州's or 沿河's pairings
+
+
+def test_a_posting_lies_at_home_or_in_a_paired_region(suzhou_reporter, pairs):
+    # 沿河 lies in 铜仁, 苏州's partner: a job placed there is offered to its workers.
+    assert services.posting_create(actor=suzhou_reporter, data=posting_in(place=YANHE)).pk
+    with pytest.raises(Forbidden, match="结对地区"):
+        services.posting_create(actor=suzhou_reporter, data=posting_in(place=LINXIA))
+
+
+def test_a_run_offers_no_posting_of_an_unpaired_unit(members, county_user, suzhou_reporter, pairs):
+    services.workers_sync(actor=county_user, region_code=YANHE, today=TODAY)
+    paired = services.posting_create(actor=suzhou_reporter, data=posting_in(slots=1))
+    # 思明区 (厦门) is paired with 临夏, not with 沿河: its job, which the second worker would
+    # take, is not 沿河's to see.
+    services.posting_create(
+        actor=None, data=posting_in(slots=5, east_unit="350203", place="350203")
+    )
+    run = services.match_run(actor=county_user, west_code=YANHE, today=TODAY)
+    assert run.matched == 1
+    assert set(Match.objects.filter(run=run).values_list("posting_id", flat=True)) == {paired.pk}
+
+
+def test_an_organiser_records_placements_only_of_people_of_paired_regions(suzhou_reporter, pairs):
+    yanhe = idnumbers.make_resident_id(YANHE, datetime.date(1990, 1, 1), 1, male=True)
+    assert services.placement_create(actor=suzhou_reporter, data=placement_in(yanhe)).pk
+    linxia = idnumbers.make_resident_id(LINXIA, datetime.date(1990, 1, 1), 1, male=True)
+    with pytest.raises(Forbidden, match="结对地区"):
+        services.placement_create(actor=suzhou_reporter, data=placement_in(linxia))
+    assert not Placement.objects.filter(home_county_id=LINXIA).exists()

@@ -9,9 +9,10 @@ endpoint cannot skip the attack: add one line for it.
 
 Templates: `{key}` is a foreign family's id or code (`world.Family.ids`: household, member,
 region, township, county, pairing, proposed, report, fund, agreement, target, task, proposal,
-batch, user, token, organisation, accessattempt, conflict, run, finding, attachment); a probe
-is tried against every foreign family that has all its keys. `{me}` is the attacker's own region
-code.
+batch, user, token, organisation, accessattempt, conflict, run, finding, attachment, worker,
+posting, matchrun, match, placement, skill, person_id — an ID number of a person of the
+family's county); a probe is tried against every foreign family that has all its keys. `{me}`
+is the attacker's own region code.
 """
 
 from __future__ import annotations
@@ -188,6 +189,15 @@ URLS: dict[str, Probe] = {
     "web:pairing_aid": o("/pairings/{pairing}/aid/"),
     "web:analysis_fiscal": li("/analysis/fiscal/", {"unit": "350200"}),
     "web:analysis_targeting": li("/analysis/targeting/", {"pairing": "{pairing}"}, *REGION_Q),
+    "web:labour": li("/labour/", {"page": "2"}),
+    # The run of a foreign region (the default, the user's own region, is its own business).
+    "web:labour_run": o("/labour/run/", {"region": "{county}"}, get=False),
+    "web:labour_decide": o(
+        "/labour/decide/",
+        {"match": "{match}", "decision": "accept"},
+        {"match": "{match}", "decision": "reject"},
+        get=False,
+    ),
     "web:import_list": Probe(LIST, "/imports/", posts=({"kind": "registry"},), own_success=True),
     "web:import_template": pub("/imports/template/registry.xlsx"),
     "web:import_detail": o("/imports/{batch}/"),
@@ -253,13 +263,44 @@ ADMIN_MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "pairing_proposal": ("proposal", {}),
     "cooperation_report": ("report", {}),
     "django_tasks_database_dbtaskresult": ("taskresult", {}),
+    "labour_skill": ("skill", {"code": "K99", "name": "攻击技能"}),
+    "labour_worker": ("worker", {}),
+    "labour_posting": ("posting", {}),
+    "labour_matchrun": ("matchrun", {}),
+    "labour_match": ("match", {}),
+    "labour_placement": ("placement", {}),
 }
 # Shared directories no region owns: any admin may read them; writes must still change nothing.
-ADMIN_REFERENCE = {"regions_regioncodechange", "pairing_organisation"}
+ADMIN_REFERENCE = {"regions_regioncodechange", "pairing_organisation", "labour_skill"}
 ADMIN_CHANGE = {"name": "攻击改名", "is_deep_poverty": "on", "side": "national", "roles": "admin"}
 
 # --------------------------------------------------- API: operationId suffix -> probe
 STATUS_BODY = {"status": "cancelled", "reason": "攻击"}
+# Otherwise valid, so only the policy refuses it: a posting of the attacker's unit at a
+# workplace of the victims', and one in the victims' unit's name.
+POSTING_BODY = {
+    "employer": "攻击者用工单位",
+    "employer_code": w.CREDIT_CODE,
+    "place": "{county}",
+    "sector": "manufacturing",
+    "wage": 6000,
+    "slots": 5,
+    "start": TODAY,
+    "east_unit": "{me}",
+}
+# A placement of a person of the victims' county, claimed as organised by the attacker's unit
+# (or by the victims' own).
+PLACEMENT_BODY = {
+    "person_name": "攻击者登记",
+    "id_number": "{person_id}",
+    "employer": "攻击者用工单位",
+    "place": "{me}",
+    "start": TODAY,
+    "wage": 6000,
+    "organiser": "east",
+    "organiser_region": "{me}",
+    "proofs": ["contract"],
+}
 OPERATIONS: dict[str, tuple[str, Probe]] = {
     "regions_search": ("GET", li("/api/regions/search", {"q": "{county}"}, {"q": "攻防"})),
     "region_get": ("GET", o("/api/regions/{county}")),
@@ -382,6 +423,47 @@ OPERATIONS: dict[str, tuple[str, Probe]] = {
     "report_unlock": (
         "POST",
         o("/api/reports/{report}/unlock", {"reason": "攻击"}, get=False),
+    ),
+    "posting_list": ("GET", li("/api/labour/postings", {"page": "2"})),
+    "posting_create": (
+        "POST",
+        Probe(
+            LIST,
+            "/api/labour/postings",
+            posts=(POSTING_BODY, {**POSTING_BODY, "east_unit": "{county}"}),
+            get=False,
+        ),
+    ),
+    "run_create": (
+        "POST",
+        o(
+            "/api/labour/runs",
+            {"west_code": "{county}"},
+            {"west_code": "{county}", "method": "exact"},
+            get=False,
+        ),
+    ),
+    "match_list": ("GET", li("/api/labour/matches", {"page": "2"})),
+    "match_decide": (
+        "POST",
+        o(
+            "/api/labour/matches/decide",
+            {"match_ids": ["{match}"], "accept": True},
+            {"match_ids": ["{match}"], "accept": False},
+            get=False,
+        ),
+    ),
+    "placement_create": (
+        "POST",
+        Probe(
+            LIST,
+            "/api/labour/placements",
+            posts=(
+                PLACEMENT_BODY,
+                {**PLACEMENT_BODY, "organiser_region": "{county}", "organiser": "west"},
+            ),
+            get=False,
+        ),
     ),
     "fiscal_promise": ("GET", li("/api/analysis/fiscal", {"unit": "350200"})),
     "targeting": ("GET", li("/api/analysis/targeting", {"pairing": "{pairing}"}, *REGION_Q)),

@@ -1,15 +1,18 @@
 """The world the attack test runs in: two unrelated families of pairings with data of every
 kind, and attackers placed around the owners.
 
-Home (the attackers' side): 苏州 → 铜仁 and 吴中 → 沿河, with 60 people of 沿河 registered and a
-report of 苏州, so the attackers' own lists are not empty.
+Home (the attackers' side): 苏州 → 铜仁 and 吴中 → 沿河, with 60 people of 沿河 registered, a
+report of 苏州, and 沿河's workers matched to a posting 苏州 brought, so the attackers' own lists
+are not empty.
 
 The victims, in families (each a set of objects with marker strings that must never reach an
 attacker the family is foreign to):
 
 - ``county``: 临夏县 (622921) of 临夏州: households and members in a village made for the test,
   the county pair 思明区 → 临夏县 with a report of 思明, an import of a 临夏县 user, that user and
-  its API token, a refused login of it (an axes record), a pending pairing 湖里区 → 临夏县.
+  its API token, a refused login of it (an axes record), a pending pairing 湖里区 → 临夏县; its
+  labour: workers synced from its members, a posting 思明 brought (思明攻防劳务公司), a run with
+  proposed matches, one accepted and placed.
 - ``city``: 厦门 → 临夏州 (2016 list): a submitted report of 厦门, an agreement with a target and a
   task, an optimizer proposal of a 临夏州 user.
 - ``other``: 天津 → 甘肃 (2016 list): a report of 天津 — 临夏州's parent's pairing, none of the
@@ -42,12 +45,13 @@ from tests.factories import PASSWORD, UserFactory
 from xiezuo.accounts import services as accounts
 from xiezuo.cooperation import services as cooperation
 from xiezuo.cooperation.models import MODELS, Report
+from xiezuo.core import crypto
 from xiezuo.imports import services as imports
 from xiezuo.pairing import optimizing
 from xiezuo.pairing import services as pairing
 from xiezuo.pairing.models import Pairing
 from xiezuo.regions.models import Region
-from xiezuo.registry import generator
+from xiezuo.registry import generator, idnumbers
 from xiezuo.registry.vocabulary import TEMPLATE_COLUMNS
 
 YEAR = 2026
@@ -56,6 +60,9 @@ ROLES = ["viewer", "reporter", "reviewer", "admin"]
 TOWNSHIP, VILLAGE, OTHER_VILLAGE = "622921100", "622921100201", "622921100202"
 TOWNSHIP_NAME, VILLAGE_NAME = "攻防测试镇", "攻防测试村"
 FAMILIES = ("county", "city", "other", "far")
+LABOUR_DAY = datetime.date(YEAR, 5, 1)
+CREDIT_CODE = "91110000100010433L"  # a published code (GB 32100 check characters valid)
+SKILL = "K01"  # 焊工
 FOREIGN = {
     "unrelated": FAMILIES,
     "unrelated_east": FAMILIES,
@@ -144,6 +151,61 @@ def _report(pairing_: Pairing, reporter: str, marker: str, *, submit: bool = Fal
 
 def _fund(report: Report) -> int:
     return int(MODELS["fund"].objects.get(report=report).pk)
+
+
+def _labour(
+    ids: dict[str, Any],
+    rows: list[dict[str, str]],
+    county: str,
+    east_unit: str,
+    employer: str,
+    *,
+    place: str | None = None,
+) -> Any:
+    """A county's labour data made as the app makes it: workers synced from the registry, a
+    posting of its partner, a run, one match accepted and placed, the others left proposed."""
+    from xiezuo.labour import services as labour
+    from xiezuo.labour.choices import Sector
+
+    labour.skills_sync()
+    labour.workers_sync(actor=None, region_code=county, today=LABOUR_DAY)
+    posting = labour.posting_create(
+        actor=None,
+        data=labour.PostingIn(
+            employer=employer,
+            employer_code=CREDIT_CODE,
+            place=place or east_unit,
+            sector=Sector.MANUFACTURING,
+            wage=6000,
+            slots=3,
+            start=LABOUR_DAY,
+            east_unit=east_unit,
+            dorm=True,
+            requirements=employer + "要求",
+        ),
+    )
+    run = labour.match_run(actor=None, west_code=county, today=LABOUR_DAY)
+    matches = list(run.matches.select_related("worker").order_by("pk"))
+    assert len(matches) >= 2, f"{county}: the run proposed {len(matches)} matches"
+    labour.matches_decide(actor=None, match_ids=[matches[0].pk], accept=True)
+    accepted = matches[0]
+    accepted.refresh_from_db()
+    placement = labour.placement_from_match(
+        actor=None, match=accepted, start=LABOUR_DAY, proofs=["contract"]
+    )
+    worker = matches[1].worker
+    # The registered member's ID number, from the rows the registry was loaded from.
+    number = next(r["证件号码"] for r in rows if crypto.keyed_hash(r["证件号码"]) == worker.id_hash)
+    ids.update(
+        worker=worker.pk,
+        posting=posting.pk,
+        matchrun=run.pk,
+        match=matches[1].pk,
+        placement=placement.pk,
+        skill=SKILL,
+        person_id=number,
+    )
+    return posting
 
 
 def build(tmp: Path) -> World:
@@ -278,6 +340,10 @@ def build(tmp: Path) -> World:
     )
     county.ids.update(run=run.pk, finding=finding.pk)
     county.markers += ["临夏攻防核查"]
+    # Labour: 临夏县's workers from its registry, a posting its partner 思明 brought, a run with
+    # proposed matches, one of them accepted and placed.
+    posting = _labour(county.ids, rows, "622921", "350203", "思明攻防劳务公司")
+    county.markers += [posting.employer]
 
     # city: 厦门 → 临夏州.
     city = families["city"]
@@ -326,6 +392,21 @@ def build(tmp: Path) -> World:
         fam.ids["user"] = user.pk
         fam.markers.append(f"{name}-victim")
 
+    # A person of each family's county an attacker may claim to have placed: for 临夏县 a
+    # registered member (see _labour), elsewhere an ID number issued there, so only the policy
+    # stands between the attacker and the victims' placements.
+    for fam in families.values():
+        fam.ids.setdefault(
+            "person_id",
+            idnumbers.make_resident_id(fam.ids["county"], datetime.date(1990, 1, 1), 7, male=True),
+        )
+
+    # Home labour, after the victims' posting exists: 沿河's workers, a posting 苏州 brought to
+    # 吴中 and a run of 沿河, so the attackers' own labour pages hold matches — and a run that
+    # offered 沿河 a posting outside its pairings would show it there.
+    home_labour: dict[str, Any] = {}
+    _labour(home_labour, home_rows, "520627", "320500", "苏州本方劳务公司", place="320506")
+
     attackers = {
         name: UserFactory(
             username=f"attacker-{name}", side=side, region_id=code, roles=ROLES, is_staff=True
@@ -337,6 +418,7 @@ def build(tmp: Path) -> World:
         "report": home_report.pk,
         "pairing": suzhou_tongren.pk,
         "password": PASSWORD,
+        "labour": home_labour,
     }
     return World(families=families, attackers=attackers, home=home)
 
@@ -352,6 +434,15 @@ def fingerprint(world: World) -> tuple[Any, ...]:
     from xiezuo.analytics.models import Finding, Run
     from xiezuo.cooperation.models import Attachment
     from xiezuo.imports.models import ImportBatch
+    from xiezuo.labour.models import (
+        EmploymentStatus,
+        Match,
+        MatchRun,
+        Placement,
+        Posting,
+        Skill,
+        Worker,
+    )
     from xiezuo.pairing.models import Agreement, Organisation, Proposal, Target, Task
     from xiezuo.registry.models import Household, HouseholdIncome, Member, ScopeConflict
 
@@ -368,6 +459,12 @@ def fingerprint(world: World) -> tuple[Any, ...]:
     reports = Report.objects.filter(pairing__in=pairings)
     households = Household.objects.filter(village__code__startswith="62")
     victims = User.objects.filter(user_q).exclude(username__startswith="attacker-")
+
+    def q(field: str) -> Q:
+        out = Q()
+        for p in victim_prefixes:
+            out |= Q(**{f"{field}__code__startswith": p})
+        return out
 
     def rows(qs: Any) -> list[tuple[Any, ...]]:
         return list(qs.order_by("pk").values_list())
@@ -396,6 +493,22 @@ def fingerprint(world: World) -> tuple[Any, ...]:
         rows(Run.objects.filter(created_by__in=victims)),
         rows(Attachment.objects.filter(report__in=reports)),
         rows(Finding.objects.filter(run__created_by__in=victims)),
+    ]
+    # Labour: the victims' workers (and their quarters), the postings their units brought or
+    # that lie in their regions, the runs and matches of their workers, their placements (by
+    # home county, workplace or organiser), and the shared skill list all of them point at.
+    workers = Worker.objects.filter(q("county"))
+    postings = Posting.objects.filter(q("east_unit") | q("place"))
+    parts += [
+        rows(workers),
+        rows(Worker.skills.through.objects.filter(worker__in=workers)),
+        rows(EmploymentStatus.objects.filter(worker__in=workers)),
+        rows(postings),
+        rows(Posting.skills.through.objects.filter(posting__in=postings)),
+        rows(MatchRun.objects.filter(q("west_region"))),
+        rows(Match.objects.filter(Q(worker__in=workers) | Q(posting__in=postings))),
+        rows(Placement.objects.filter(q("home_county") | q("place") | q("organiser_region"))),
+        rows(Skill.objects.all()),
     ]
     parts += [rows(model.objects.filter(report__in=reports)) for model in MODELS.values()]
     return tuple(repr(p) for p in parts)

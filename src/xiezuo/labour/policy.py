@@ -1,8 +1,9 @@
 """Who may do what with labour cooperation data.
 
 A western office manages the workers of its own subtree and decides on the matches proposed for
-them; an eastern unit enters and closes the postings it brought; placements are recorded by the
-office of the person's home county or of the unit that organised the job. National offices and
+them; an eastern unit enters and closes the postings it brought, for workplaces at home or in the
+regions it is paired with; placements are recorded by the office of the person's home county or
+by the unit that organised the job for a person of a region it is paired with. National offices and
 the platform (actor None) may do everything.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from xiezuo.accounts import policy
 from xiezuo.accounts.models import User
+from xiezuo.accounts.scope import scope_for
 from xiezuo.core.errors import Forbidden
 from xiezuo.labour.models import Match, Posting
 
@@ -20,10 +22,22 @@ def require_workers(actor: User | None, region_code: str) -> None:
         raise Forbidden.because("只能管理本地区的劳动力")
 
 
+def _reaches(actor: User | None, code: str) -> bool:
+    """Is `code` in the actor's own subtree or a partner's (its region scope)?"""
+    return policy.in_own_subtree(actor, code) or scope_for(actor).covers(code)
+
+
 def require_posting(actor: User | None, east_unit_code: str) -> None:
     policy.require_role(actor, policy.IMPORT_ROLES, "只有填报人或管理员可以发布岗位")
     if not policy.in_own_subtree(actor, east_unit_code):
         raise Forbidden.because("只能以本单位（或下级单位）的名义发布岗位")
+
+
+def require_posting_place(actor: User | None, place_code: str) -> None:
+    # A posting shows in the lists of the region it lies in and is offered to its workers: a
+    # unit places jobs at home or with the regions it is paired with, not in anyone's county.
+    if not _reaches(actor, place_code):
+        raise Forbidden.because(f"工作地 {place_code} 不在本地区或结对地区内，不能发布该岗位")
 
 
 def require_change_posting(actor: User | None, posting: Posting) -> None:
@@ -44,10 +58,16 @@ def require_placement(
     actor: User | None, home_code: str | None, organiser_code: str | None
 ) -> None:
     policy.require_role(actor, policy.IMPORT_ROLES, "只有填报人或管理员可以登记就业")
-    if not (
-        policy.in_own_subtree(actor, home_code) or policy.in_own_subtree(actor, organiser_code)
+    if policy.in_own_subtree(actor, home_code):
+        return
+    # The organising unit records the jobs it found for people of the regions it is paired
+    # with. A person of any other county is that county's business: the placement would sit in
+    # its lists and count in its measures. (No known home county: nobody else's.)
+    if policy.in_own_subtree(actor, organiser_code) and (
+        home_code is None or _reaches(actor, home_code)
     ):
-        raise Forbidden.because("只能登记本地区人员或本单位组织的就业")
+        return
+    raise Forbidden.because("只能登记本地区人员，或本单位为结对地区人员组织的就业")
 
 
 def require_import(actor: User | None) -> None:

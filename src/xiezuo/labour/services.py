@@ -262,6 +262,8 @@ def posting_create(*, actor: User | None, data: PostingIn) -> Posting:
     problems = posting_problems(data)
     if problems:
         raise UserError("岗位未发布：" + problems[0].message, problems)
+    # After the field checks, so a mistyped workplace is named as such, not refused.
+    policy.require_posting_place(actor, data.place)
     posting = Posting.objects.create(
         employer=data.employer.strip(),
         employer_code=data.employer_code.strip().upper(),
@@ -313,6 +315,28 @@ def _pairs() -> list[tuple[str, str]]:
     ]
 
 
+def _offered_q(west_code: str, pairs: Sequence[tuple[str, str]]) -> Q:
+    """The postings a run for `west_code` may offer its workers: those brought by, or placed in,
+    the region itself or the eastern side of an active pairing above or below it (苏州 → 铜仁
+    offers 苏州's jobs to 沿河; 吴中 → 沿河 offers 吴中's to 铜仁's run). A posting of a unit
+    not paired with the region is none of its business: its employer must not reach the
+    region's matches."""
+    areas = [west_code] + [
+        east
+        for east, west in pairs
+        if codes.within(west_code, west) or codes.within(west, west_code)
+    ]
+    q = Q(pk__in=[])
+    # One range per outermost area: a province's run meets many pairs inside the same partners.
+    outer: list[str] = []
+    for code in sorted(set(areas), key=lambda c: len(codes.subtree_prefix(c))):
+        if not any(codes.within(code, o) for o in outer):
+            outer.append(code)
+    for code in outer:
+        q |= codes.subtree_q("east_unit_id", code) | codes.subtree_q("place_id", code)
+    return q
+
+
 @transaction.atomic
 def match_run(
     *,
@@ -325,7 +349,8 @@ def match_run(
 
     Incremental: accepted matches stay, their workers are taken and their slots consumed
     (a posting's accepted matches for other regions consume its slots too); proposals of
-    earlier runs not yet decided are replaced by this run's."""
+    earlier runs not yet decided are replaced by this run's. Only the postings of the region's
+    own units and of its eastern partners are offered (`_offered_q`)."""
     policy.require_match_run(actor, west_code)
     today = today or timezone.localdate()
     accepted = Match.objects.filter(state=MatchState.ACCEPTED)
@@ -344,7 +369,12 @@ def match_run(
     )
     fixed_workers = {m.worker_id: m.worker for m in own_fixed}
     table_workers = [w for w in workers if w.pk not in busy] + list(fixed_workers.values())
-    postings = list(Posting.objects.filter(state=PostingState.OPEN).prefetch_related("skills"))
+    pairs = _pairs()
+    postings = list(
+        Posting.objects.filter(
+            _offered_q(west_code, pairs), state=PostingState.OPEN
+        ).prefetch_related("skills")
+    )
     taken_elsewhere = dict(
         accepted.exclude(codes.subtree_q("worker__county_id", west_code))
         .values("posting_id")
@@ -375,7 +405,7 @@ def match_run(
     w_row = {w.pk: i for i, w in enumerate(table_workers)}
     p_row = {p.pk: i for i, p in enumerate(postings)}
     fixed = [(w_row[m.worker_id], p_row[m.posting_id]) for m in own_fixed if m.posting_id in p_row]
-    result = matching.solve(wt, pt, _pairs(), method=method, fixed=fixed)
+    result = matching.solve(wt, pt, pairs, method=method, fixed=fixed)
     Match.objects.filter(
         codes.subtree_q("worker__county_id", west_code), state=MatchState.PROPOSED
     ).delete()
@@ -535,6 +565,9 @@ def placement_create(*, actor: User | None, data: PlacementIn) -> Placement:
         home = worker.county_id
     else:
         home = check.region_code or None
+    # A code the divisions do not hold (an old or mistyped issuing place) is nobody's county.
+    if home and not Region.objects.filter(code=home).exists():
+        home = None
     policy.require_placement(actor, home, data.organiser_region or None)
     flags = placement_flags(
         id_hash=id_hash, birth=check.birth_date, start=data.start, end=data.end,
@@ -546,7 +579,7 @@ def placement_create(*, actor: User | None, data: PlacementIn) -> Placement:
         id_hash=id_hash,
         id_masked=idnumbers.mask(check.normalised),
         birth_date=check.birth_date,
-        home_county_id=home if home and Region.objects.filter(code=home).exists() else None,
+        home_county_id=home,
         employer=data.employer.strip(),
         employer_code=data.employer_code.strip().upper(),
         place_id=data.place,
