@@ -532,17 +532,16 @@ def region_aid(request: HttpRequest, code: str) -> HttpResponse:
 # ---------------------------------------------------------------- attachments
 
 
-@login_required
-@require_POST
-def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    report = selectors.report_get(user=request.user, pk=pk)
+def _attach(request: HttpRequest, back: HttpResponse, **target: Any) -> HttpResponse:
+    """One upload for whatever carries it (a report, an agreement): the service's refusal of
+    rights is the 403 page, any other problem a message on the page the user came from."""
     upload = request.FILES.get("file")
     if upload is None:
         messages.error(request, "请选择要上传的文件")
-        return redirect("web:coop_report", pk=report.pk)
+        return back
     try:
         made = attachments.attachment_add(
-            actor=actor(request), report=report, name=upload.name or "", source=upload
+            actor=actor(request), name=upload.name or "", source=upload, **target
         )
     except Forbidden:
         raise
@@ -550,28 +549,22 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"已添加附件：{made.name}")
-    return redirect("web:coop_report", pk=report.pk)
+    return back
+
+
+@login_required
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    report = selectors.report_get(user=request.user, pk=pk)
+    return _attach(request, redirect("web:coop_report", pk=report.pk), report=report)
 
 
 @login_required
 @require_POST
 def agreement_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = pairing_selectors.agreement_get(user=request.user, pk=pk)
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "请选择要上传的文件")
-        return redirect("web:pairing_detail", pk=agreement.pairing_id)
-    try:
-        made = attachments.attachment_add(
-            actor=actor(request), agreement=agreement, name=upload.name or "", source=upload
-        )
-    except Forbidden:
-        raise
-    except UserError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"已添加协议附件：{made.name}")
-    return redirect("web:pairing_detail", pk=agreement.pairing_id)
+    back = redirect("web:pairing_detail", pk=agreement.pairing_id)
+    return _attach(request, back, agreement=agreement)
 
 
 @login_required
