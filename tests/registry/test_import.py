@@ -36,6 +36,7 @@ def test_import_checks_previews_and_commits(
     households = len({r["户编号"] for r in generated_rows})
     assert batch.summary == {
         "problems": [],
+        "header_row": 1,
         "members": len(generated_rows),
         "households": households,
         "new_households": households,
@@ -45,6 +46,10 @@ def test_import_checks_previews_and_commits(
         "changed_members": 0,
         "unchanged_members": 0,
         "changes": [],
+        "preview_text": [
+            f"户：新增 {households}，有变化 0，无变化 0（共 {households}）",
+            f"人：新增 {len(generated_rows)}，有变化 0，无变化 0（共 {len(generated_rows)}）",
+        ],
     }
     assert not Household.objects.exists()  # nothing before the commit
     services.batch_commit(batch, actor=None)
@@ -344,7 +349,9 @@ def test_two_heads_and_mixed_household_attributes(
         "户编号",
         f"户 {mixed} 各成员行的村、脱贫属性、脱贫年度、贫困户属性或致贫原因不一致",
     ) in found, found
-    rows_of = {n: [i + 2 for i, r in enumerate(rows) if r["户编号"] == n] for n in (two_heads, mixed)}
+    rows_of = {
+        n: [i + 2 for i, r in enumerate(rows) if r["户编号"] == n] for n in (two_heads, mixed)
+    }
     by_row = {(i.row, i.column) for i in ImportIssue.objects.filter(batch=batch)}
     assert by_row == {(r, "与户主关系") for r in rows_of[two_heads]} | {
         (r, "户编号") for r in rows_of[mixed]

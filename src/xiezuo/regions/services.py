@@ -36,7 +36,10 @@ FORMER_VILLAGES = "villages_2021.csv.gz"
 
 def former_villages_file(source_dir: Path) -> Path | None:
     """The 2021 village list: beside the divisions loaded, else in the shared reference data."""
-    for candidate in (source_dir / FORMER_VILLAGES, shared_data_dir() / "divisions" / FORMER_VILLAGES):
+    for candidate in (
+        source_dir / FORMER_VILLAGES,
+        shared_data_dir() / "divisions" / FORMER_VILLAGES,
+    ):
         if candidate.is_file():
             return candidate
     return None
@@ -63,7 +66,7 @@ def regions_load(
     actor: Any,
     edition: str = "",
     max_level: Level = Level.VILLAGE,
-    former: Path | None | bool = True,
+    former: Path | bool | None = True,
 ) -> LoadReport:
     """Load (insert or update) every division in `source_dir`, and the 2021 names of its
     villages (`former`: that file, True to look for it, False not to).
@@ -113,7 +116,9 @@ def _former_names_load(parsed: ParsedDivisions, path: Path) -> int:
     current = {code for code, _name, level, _parent in parsed.rows if level == Level.VILLAGE}
     if not current:
         current = set(
-            Region.objects.filter(level=Level.VILLAGE, is_active=True).values_list("code", flat=True)
+            Region.objects.filter(level=Level.VILLAGE, is_active=True).values_list(
+                "code", flat=True
+            )
         )
     counties = {
         (row.get("old_code") or "").strip(): (row.get("new_code") or "").strip()

@@ -51,7 +51,7 @@ def parse_batch(batch: ImportBatch, *, user: Any, progress: Progress | None = No
     try:
         with paused_gc():
             try:
-                rows, errors = _check_chunks(
+                rows, _problems = _check_chunks(
                     batch, checker, columnar.csv_chunks(path, table, cols), progress, refused
                 )
             except columnar.Irregular:
@@ -60,7 +60,7 @@ def parse_batch(batch: ImportBatch, *, user: Any, progress: Progress | None = No
                 _clear(batch)
                 refused.clear()
                 table = open_table(path, known_headers=set(COLUMNS), original_name=batch.filename)
-                rows, errors = _check_chunks(
+                rows, _problems = _check_chunks(
                     batch,
                     checker,
                     columnar.row_chunks(table, cols, CHUNK_ROWS),
@@ -73,9 +73,13 @@ def parse_batch(batch: ImportBatch, *, user: Any, progress: Progress | None = No
         ImportIssue.objects.create(batch=batch, row=table.header_row, message="表头以下没有数据")
     with staging.duck() as duck:
         _cross_row_checks(batch, duck, user, refused)
-        summary = {"problems": problem_summary(batch)}
+        summary: dict[str, Any] = {
+            "problems": problem_summary(batch),
+            "header_row": table.header_row,
+        }
         if not ImportIssue.objects.filter(batch=batch).exists():
             summary.update(preview.of_batch(batch, duck))
+            summary["preview_text"] = preview.lines(summary)
     problems = ImportIssue.objects.filter(batch=batch)
     total = problems.count()
     bad_rows = problems.values("row").distinct().count()
@@ -96,9 +100,7 @@ def problem_summary(batch: ImportBatch) -> list[dict[str, Any]]:
     """The batch's problems by kind: a row problem counted per row, a household's once per
     household (it is named on each of its rows)."""
     counts: dict[str, list[int]] = {}
-    for kind, household, row in ImportIssue.objects.filter(batch=batch).values_list(
-        "kind", "household", "row"
-    ):
+    for kind, household in ImportIssue.objects.filter(batch=batch).values_list("kind", "household"):
         entry = counts.setdefault(kind or "其他", [0, 0])
         entry[0] += 1
         entry[1] += 0 if household else 1
@@ -254,7 +256,9 @@ def _household_checks(
         "WHERE list_contains(?, household_number) ORDER BY row LIMIT 100000",
         [list(problems)],
     ).fetchall()
-    rows += [(r["row"], r["household_number"]) for r in refused if r["household_number"] in problems]
+    rows += [
+        (r["row"], r["household_number"]) for r in refused if r["household_number"] in problems
+    ]
     if refused:
         duck.unregister("refused_rows")
     return [
@@ -325,7 +329,11 @@ def _against_registry(
                 conflicts.append(services.Conflict("member", number, pk, village, member_pk, row))
             issues.append(
                 ImportIssue(
-                    batch=batch, row=row, column="证件号码", message=message, kind="证件号码已在别户"
+                    batch=batch,
+                    row=row,
+                    column="证件号码",
+                    message=message,
+                    kind="证件号码已在别户",
                 )
             )
         cursor.execute(

@@ -64,7 +64,7 @@ def of_batch(batch: ImportBatch, duck: Any) -> dict[str, Any]:
     for part in staging.parts(duck, batch, "household_number"):
         for row in duck.execute(HOUSEHOLD_SQL.format(staged=part)).fetchall():
             households[row[0]] = row[1:]
-    ((members,),) = duck.execute(f"SELECT COUNT(*) FROM {staged}").fetchall()
+    ((members,),) = duck.execute(f"SELECT COUNT(*) FROM {staged}").fetchall()  # noqa: S608
     out: dict[str, Any] = {
         "members": int(members),
         "households": len(households),
@@ -181,7 +181,8 @@ def lines(summary: dict[str, Any]) -> list[str]:
     ]
     for change in summary.get("changes", []):
         fields = "；".join(
-            f"{f['field']}：{f['old'] or '（空）'} → {f['new'] or '（空）'}" for f in change["fields"]
+            f"{f['field']}：{f['old'] or '（空）'} → {f['new'] or '（空）'}"
+            for f in change["fields"]
         )
         out.append(f"  {change['what']} {change['who']}：{fields}")
     return out

@@ -24,8 +24,16 @@ from xiezuo.registry.choices import (
     Status,
 )
 from xiezuo.registry.selectors import poverty_line
-from xiezuo.registry.vocabulary import COLUMNS, INCOME_SOURCES, LABELS, NO, OFFICIAL, YES, ColumnMap, fold
-
+from xiezuo.registry.vocabulary import (
+    COLUMNS,
+    INCOME_SOURCES,
+    LABELS,
+    NO,
+    OFFICIAL,
+    YES,
+    ColumnMap,
+    fold,
+)
 
 __all__ = ["RowError", "RowErrors", "RowParser", "VillageResolver"]
 
@@ -124,7 +132,9 @@ class RowParser:
             typed = self._typed.get(field, text)
             allowed = "、".join(OFFICIAL.get(field, []))
             raise RowError(
-                self._name(field), f"“{typed}”不是{self._name(field)}的可用值（可用：{allowed}）", typed
+                self._name(field),
+                f"“{typed}”不是{self._name(field)}的可用值（可用：{allowed}）",
+                typed,
             )
         return value
 
@@ -186,7 +196,9 @@ class RowParser:
         if not number:
             problems.append(RowError(self._name("household_number"), "不能为空"))
         elif len(number) > 30:
-            problems.append(RowError(self._name("household_number"), "户编号超过 30 个字符", number))
+            problems.append(
+                RowError(self._name("household_number"), "户编号超过 30 个字符", number)
+            )
         name = t["name"]
         if not name:
             problems.append(RowError(self._name("name"), "不能为空"))
@@ -305,7 +317,8 @@ class RowParser:
             if value is None:
                 allowed = "、".join(OFFICIAL["main_cause"])
                 raise RowError(
-                    self._name("secondary_causes"), f"“{part.strip()}”不是致贫原因（可用：{allowed}）"
+                    self._name("secondary_causes"),
+                    f"“{part.strip()}”不是致贫原因（可用：{allowed}）",
                 )
             values.append(value)
         if len(values) > 2:

@@ -64,4 +64,9 @@ urlpatterns = [
     path("imports/template/<str:kind>.xlsx", imports_views.import_template, name="import_template"),
     path("imports/<str:batch_id>/", imports_views.import_detail, name="import_detail"),
     path("imports/<str:batch_id>/commit/", imports_views.import_commit, name="import_commit"),
+    path(
+        "imports/<str:batch_id>/problems.xlsx",
+        imports_views.import_problems,
+        name="import_problems",
+    ),
 ]

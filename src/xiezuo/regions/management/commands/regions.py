@@ -94,7 +94,8 @@ class Command(XiezuoCommand):
         elif max_level >= Level.VILLAGE:
             self.stdout.write(
                 self.style.WARNING(
-                    f"未找到 {services.FORMER_VILLAGES}（区划目录或 XIEZUO_SHARED_DATA/divisions）："
+                    f"未找到 {services.FORMER_VILLAGES}"
+                    "（区划目录或 XIEZUO_SHARED_DATA/divisions）："
                     "名册中 2021 年的村名将无法识别"
                 )
             )
