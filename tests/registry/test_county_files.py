@@ -130,6 +130,12 @@ def _workbook(tmp_path: Path, rows: list[list[Any]]) -> Path:
     return path
 
 
+STAGED = (
+    "SELECT row, village_id, village_rule, migrant_status, school_status, household_type, "
+    "ethnicity FROM {staged} ORDER BY row"
+)
+
+
 def _check(path: Path) -> ImportBatch:
     batch = services.batch_create(kind="registry", filename=path.name, source=path, actor=None)
     return services.batch_parse(batch, user=None)
@@ -185,10 +191,8 @@ def test_a_clean_2021_file_imports_as_it_is(
     ]
     assert batch.rows_read == 3
     with duckdb.connect() as duck:
-        staged = duck.execute(
-            f"SELECT row, village_id, village_rule, migrant_status, school_status, "
-            f"household_type, ethnicity FROM {staging.relation(batch)} ORDER BY row"
-        ).fetchall()
+        query = STAGED.format(staged=staging.relation(batch))
+        staged = duck.execute(query).fetchall()
     assert staged == [
         (4, HUANGLONG, "household_number", "out_province", "none", "general", "土家族"),
         (5, HUANGLONG, "household_number", "in_township", "higher", "general", "土家族"),

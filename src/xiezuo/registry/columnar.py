@@ -296,12 +296,14 @@ class ColumnChecker:
         n = len(chunk.rows)
         empty = pa.repeat(pa.scalar(""), n)
         code = chunk.columns.get("village_code") if "village_code" in self.present else None
-        parts = [
-            code if code is not None else empty,
-            pc.utf8_slice_codeunits(
-                pc.utf8_trim(chunk.columns["household_number"], characters=STRIP), 0, 12
-            ),
-        ]
+        prefix = pc.utf8_slice_codeunits(
+            pc.utf8_trim(chunk.columns["household_number"], characters=STRIP), 0, 12
+        )
+        if code is not None:
+            # A row with a code never looks at its 户编号: leaving the prefix out keeps the
+            # distinct keys to the villages (not villages × household numbers).
+            prefix = pc.if_else(pc.equal(pc.utf8_trim(code, characters=STRIP), ""), prefix, "")
+        parts = [code if code is not None else empty, prefix]
         if {"county", "township", "village"} <= self.present:
             parts += [chunk.columns[f] for f in ("county", "township", "village")]
         key = pc.binary_join_element_wise(*parts, "\x1f")

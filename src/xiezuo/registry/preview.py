@@ -54,6 +54,11 @@ MEMBER_FIELDS = (
     "migrant_months",
     "medical_insurance",
 )
+MEMBER_SQL = (
+    "SELECT id_hash, household_number, person_number, name, relation, ethnicity, education, "
+    "school_status, health, labour_skill, migrant_status, migrant_months, medical_insurance "
+    "FROM {staged}"
+)
 EXAMPLES = 20
 CHUNK = 5000
 
@@ -102,11 +107,7 @@ def of_batch(batch: ImportBatch, duck: Any) -> dict[str, Any]:
     out["new_households"] = len(households) - len(pk_of)
     new_members = changed_members = unchanged_members = 0
     for part in staging.parts(duck, batch, "id_hash"):
-        rows = duck.execute(
-            "SELECT id_hash, household_number, person_number, name, relation, ethnicity, "
-            "education, school_status, health, labour_skill, migrant_status, migrant_months, "
-            f"medical_insurance FROM {part}"
-        ).fetchall()
+        rows = duck.execute(MEMBER_SQL.format(staged=part)).fetchall()
         for i in range(0, len(rows), CHUNK):
             block = {r[0]: r for r in rows[i : i + CHUNK]}
             found = Member.objects.filter(id_hash__in=list(block)).values_list(
