@@ -330,4 +330,25 @@ def test_template_and_lists_offer_the_full_code_lists() -> None:
     assert LABELS["migrant_status"]["乡(镇)内务工"] == "in_township"
     assert "高职" in LABELS["school_status"]
     assert choices_of("migrant_status")[-1] == "其他"
+    assert LABELS["standard"]["省定"] == "provincial"
     assert datetime.date.today()  # the module's other tests need no clock
+
+
+def test_identification_standard_is_kept(
+    generated_rows: list[dict[str, str]], write_csv: Any
+) -> None:
+    rows = [dict(r, 识别标准="市定") for r in generated_rows]
+    batch = _check(write_csv(rows))
+    assert _found(batch) == set()
+    services.batch_commit(batch, actor=None)
+    assert set(Household.objects.values_list("standard", flat=True)) == {"municipal"}
+    rows[0]["识别标准"] = "县定"
+    batch = _check(write_csv(rows, name="again.csv"))
+    # A refused value, not a mixed household: the row's other values are not compared.
+    assert _found(batch) == {(2, "识别标准")}
+    rows[0]["识别标准"] = "国家标准"
+    batch = _check(write_csv(rows, name="mixed.csv"))
+    number = rows[0]["户编号"]
+    household_rows = [i + 2 for i, r in enumerate(rows) if r["户编号"] == number]
+    assert len(household_rows) > 1
+    assert _found(batch) == {(r, "户编号") for r in household_rows}

@@ -176,13 +176,14 @@ HOUSEHOLD_CHECK = (
     "COUNT(*) AS members, MIN(size) AS low, MAX(size) AS high, "
     "MIN(village_id) <> MAX(village_id) OR MIN(status) <> MAX(status) "
     "OR MIN(main_cause) <> MAX(main_cause) OR MIN(household_type) <> MAX(household_type) "
+    "OR MIN(standard) <> MAX(standard) "
     "OR MIN(exit_year) <> MAX(exit_year) AS mixed FROM ({rows}) GROUP BY household_number) "
     "WHERE (heads <> 1 AND NOT (heads = 0 AND unknown > 0)) OR mixed "
     "OR low <> high OR high <> members ORDER BY first_row LIMIT 10000"
 )
 _STAGED_COLUMNS = (
     "household_number, row, relation, size, village_id, status, main_cause, household_type, "
-    "exit_year"
+    "standard, exit_year"
 )
 _REFUSED = pa.schema(
     [
@@ -207,7 +208,7 @@ def _household_checks(
         # refused rows only are checked on their own below.
         staged += (
             " UNION ALL SELECT household_number, row, relation, size, NULL, NULL, NULL, NULL, "
-            "NULL FROM refused_rows WHERE household_number IN "
+            "NULL, NULL FROM refused_rows WHERE household_number IN "
             "(SELECT household_number FROM {staged})"
         )
     found = staging.grouped(
@@ -216,7 +217,8 @@ def _household_checks(
     if refused:
         alone = (
             "SELECT household_number, row, relation, size, NULL AS village_id, NULL AS status, "
-            "NULL AS main_cause, NULL AS household_type, NULL AS exit_year FROM refused_rows "
+            "NULL AS main_cause, NULL AS household_type, NULL AS standard, NULL AS exit_year "
+            "FROM refused_rows "
             f"WHERE household_number NOT IN (SELECT household_number FROM "
             f"{staging.relation(batch)})"
         )
@@ -244,7 +246,8 @@ def _household_checks(
             listed.append(
                 (
                     NUMBER_COLUMN,
-                    f"户 {number} 各成员行的村、脱贫属性、脱贫年度、贫困户属性或致贫原因不一致",
+                    f"户 {number} 各成员行的村、脱贫属性、脱贫年度、贫困户属性、识别标准"
+                    "或致贫原因不一致",
                     "户属性不一致",
                 )
             )

@@ -46,6 +46,7 @@ SCHEMA = pa.schema(
         ("village_rule", pa.string()),
         ("natural_village", pa.string()),
         ("household_type", pa.string()),
+        ("standard", pa.string()),
         ("main_cause", pa.string()),
         ("secondary_causes", pa.string()),
         ("status", pa.string()),

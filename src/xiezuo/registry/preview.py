@@ -25,6 +25,7 @@ HOUSEHOLD_FIELDS = (
     "village_id",
     "natural_village",
     "household_type",
+    "standard",
     "main_cause",
     "secondary_causes",
     "status",
@@ -36,7 +37,7 @@ HOUSEHOLD_FIELDS = (
 )
 HOUSEHOLD_SQL = (
     "SELECT household_number, MIN(village_id), MIN(natural_village), MIN(household_type), "
-    "MIN(main_cause), MIN(secondary_causes), MIN(status), MAX(exit_year), "
+    "MIN(standard), MIN(main_cause), MIN(secondary_causes), MIN(status), MAX(exit_year), "
     "COALESCE(MAX(size), COUNT(*)), MAX(income), MAX(helper_name), MAX(helper_unit) "
     "FROM {staged} GROUP BY household_number"
 )

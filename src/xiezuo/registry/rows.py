@@ -88,6 +88,7 @@ class RowParser:
         self.coded: dict[str, Callable[[dict[str, str]], Any]] = {
             "status": lambda t: self._choice(t, "status", Status.NOT_EXITED),
             "household_type": lambda t: self._choice(t, "household_type", HouseholdType.GENERAL),
+            "standard": lambda t: self._choice(t, "standard", ""),
             "main_cause": lambda t: self._choice(t, "main_cause"),
             "secondary_causes": self._secondary,
             "relation": lambda t: self._choice(t, "relation"),
