@@ -6,6 +6,7 @@ fault. Each test asserts the exact set of (row, column) problems."""
 from __future__ import annotations
 
 import datetime
+import io
 from pathlib import Path
 from typing import Any
 
@@ -352,3 +353,32 @@ def test_identification_standard_is_kept(
     household_rows = [i + 2 for i, r in enumerate(rows) if r["户编号"] == number]
     assert len(household_rows) > 1
     assert _found(batch) == {(r, "户编号") for r in household_rows}
+
+
+def test_the_cli_previews_in_words_and_lists_every_problem(
+    generated_rows: list[dict[str, str]], write_csv: Any
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("import", "registry", str(write_csv(generated_rows)), "--commit", stdout=out)
+    households = len({r["户编号"] for r in generated_rows})
+    text = out.getvalue()
+    assert f"户：新增 {households}，有变化 0，无变化 0（共 {households}）" in text, text
+    assert "{" not in text  # no raw dict
+    out = io.StringIO()
+    call_command("import", "registry", str(write_csv(generated_rows, name="b.csv")), stdout=out)
+    assert f"户：新增 0，有变化 0，无变化 {households}" in out.getvalue()
+    rows = [dict(r) for r in generated_rows]
+    rows[0]["务工状况"] = "村（组）内务工"
+    rows[0]["危房户"] = "也许"
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 行有问题，未写入任何数据"):
+        call_command("import", "registry", str(write_csv(rows, name="c.csv")), stdout=out)
+    text = out.getvalue()
+    assert "第 2 行 务工状况 “村（组）内务工”" in text and "第 2 行 危房户 “也许”" in text, text
+
+
+def test_a_township_written_without_its_suffix(current_names: None) -> None:
+    found = VillageResolver(None).resolve(county=COUNTY, township="官舟", village="黄龙村委会")
+    assert (found.code, found.rule) == (HUANGLONG, "former_name")

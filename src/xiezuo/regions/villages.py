@@ -39,6 +39,7 @@ RULES = {
     "stem": "村名简称",
 }
 _SUFFIX = re.compile(r"(村民委员会|居民委员会|村委会|居委会|委员会)$")
+_TOWN_SUFFIX = re.compile(r"(街道办事处|办事处|街道|民族乡|镇|乡)$")
 
 
 def stem(name: str) -> str:
@@ -47,6 +48,12 @@ def stem(name: str) -> str:
     text = unicodedata.normalize("NFKC", name).replace(" ", "").replace("\u3000", "")
     text = _SUFFIX.sub("", text)
     return text[:-1] if len(text) > 1 and text.endswith("村") else text
+
+
+def town_stem(name: str) -> str:
+    """A township name without 镇, 乡 or 街道: 官舟 and 官舟镇 are the same place."""
+    text = unicodedata.normalize("NFKC", name).replace(" ", "").replace("\u3000", "")
+    return _TOWN_SUFFIX.sub("", text) or text
 
 
 class VillageProblem(Exception):
@@ -155,7 +162,7 @@ class VillageResolver:
         if table is None or code not in table.villages:
             return False
         _town_code, town_name, _name = table.villages[code]
-        if township != town_name and stem(township) != stem(town_name):
+        if township != town_name and town_stem(township) != town_stem(town_name):
             return False
         known = table.names[code]
         return village in known or stem(village) in {stem(n) for n in known}
@@ -172,6 +179,12 @@ class VillageResolver:
     def _by_names(self, county: str, township: str, village: str) -> Found:
         table = self._county_named(county)
         town_code = table.townships.get(township)
+        if town_code is None:
+            # 官舟 for 官舟镇: the township's stem, when exactly one township has it.
+            same = [t for t in table.townships if town_stem(t) == town_stem(township)]
+            if len(same) == 1:
+                township = same[0]
+                town_code = table.townships[township]
         if town_code is None:
             near = difflib.get_close_matches(township, list(table.townships), n=3, cutoff=0.4)
             hint = f"；最接近的有：{'、'.join(near)}" if near else ""
@@ -255,7 +268,8 @@ class VillageResolver:
         if county in self._counties:
             return self._counties[county]
         table: _County | None = None
-        region = Region.objects.filter(code=county, level=Level.COUNTY).first()
+        # Any level: a prefecture without counties (东莞, 中山) holds its townships itself.
+        region = Region.objects.filter(code=county).first()
         if region is not None and (self.scope.covers(county) or self._covers_part(county)):
             table = self._load(region)
         self._counties[county] = table

@@ -72,14 +72,11 @@ def parse_batch(batch: ImportBatch, *, user: Any, progress: Progress | None = No
     if rows == 0:
         ImportIssue.objects.create(batch=batch, row=table.header_row, message="表头以下没有数据")
     with staging.duck() as duck:
-        _cross_row_checks(batch, duck, user, refused)
-        summary: dict[str, Any] = {
-            "problems": problem_summary(batch),
-            "header_row": table.header_row,
-        }
-        if not ImportIssue.objects.filter(batch=batch).exists():
-            summary.update(preview.of_batch(batch, duck))
-            summary["preview_text"] = preview.lines(summary)
+        seen = _cross_row_checks(batch, duck, user, refused)
+    summary: dict[str, Any] = {"problems": problem_summary(batch), "header_row": table.header_row}
+    if not ImportIssue.objects.filter(batch=batch).exists():
+        summary.update(seen)
+        summary["preview_text"] = preview.lines(summary)
     problems = ImportIssue.objects.filter(batch=batch)
     total = problems.count()
     bad_rows = problems.values("row").distinct().count()
@@ -134,10 +131,10 @@ def _fail(batch: ImportBatch, exc: UserError) -> ImportBatch:
 
 def _cross_row_checks(
     batch: ImportBatch, duck: Any, user: User | None, refused: list[dict[str, Any]]
-) -> int:
+) -> dict[str, Any]:
     """Checks that need more than one row, run by DuckDB over the staging file (and the rows
-    refused row by row, which still count as members of their household); returns the number
-    of the batch's households the registry already has."""
+    refused row by row, which still count as members of their household); returns the
+    preview."""
     issues: list[ImportIssue] = []
     found = staging.grouped(
         duck,
@@ -285,15 +282,15 @@ OUTSIDE_MEMBER = "该证件号码不能登记在本户：须由上级协作办�
 
 def _against_registry(
     batch: ImportBatch, duck: Any, user: User | None
-) -> tuple[list[ImportIssue], int]:
+) -> tuple[list[ImportIssue], dict[str, Any]]:
     """What the registry already holds of the batch, as issues: households and people of
     another region's (refused in neutral words, and put before the office above both), members
-    registered in another household, status changes the transition table forbids; and how many
-    of the batch's households exist (for the preview). The batch's keys go into temporary
+    registered in another household, status changes the transition table forbids; and the
+    preview (what is new, changed or the same). The batch's keys go into temporary
     tables, so the database answers with joins."""
     refused = _foreign_prefixes(duck, batch, user)
     if not Household.objects.exists():
-        return _on_every_row(duck, batch, refused), 0
+        return _on_every_row(duck, batch, refused), preview.empty_registry(batch, duck)
     member = Member._meta.db_table
     household = Household._meta.db_table
     issues: list[ImportIssue] = []
@@ -339,11 +336,7 @@ def _against_registry(
                     kind="证件号码已在别户",
                 )
             )
-        cursor.execute(
-            f"SELECT COUNT(*) FROM _batch_households k JOIN {household} h "
-            "ON h.number = k.household_number"
-        )
-        existing = int(cursor.fetchone()[0])
+        existing = preview.compare(cursor, household=household, member=member)
         cursor.execute("DROP TABLE _batch_keys")
         cursor.execute("DROP TABLE _batch_households")
     issues += _on_every_row(duck, batch, refused, column="户编号")
@@ -356,32 +349,35 @@ def _against_registry(
 
 
 def _load_keys(cursor: Any, duck: Any, batch: ImportBatch) -> None:
+    """The batch's members and households into temporary tables: their keys for the checks
+    against the registry, and the fields the preview compares."""
     cursor.execute("DROP TABLE IF EXISTS _batch_keys")
     cursor.execute("DROP TABLE IF EXISTS _batch_households")
-    cursor.execute(
-        "CREATE TEMPORARY TABLE _batch_keys (id_hash varchar(32), household_number "
-        "varchar(30), row integer)"
-    )
-    cursor.execute(
-        "CREATE TEMPORARY TABLE _batch_households (household_number varchar(30), "
-        "village_id varchar(12), status varchar(12), row integer)"
-    )
+    for table, columns in (
+        ("_batch_keys", preview.MEMBER_KEYS),
+        ("_batch_households", preview.HOUSEHOLD_KEYS),
+    ):
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {table} ("
+            + ", ".join(f"{name} {kind}" for name, kind, _agg in columns)
+            + ")"
+        )
+    members = ", ".join(agg for _n, _k, agg in preview.MEMBER_KEYS)
+    households = ", ".join(agg for _n, _k, agg in preview.HOUSEHOLD_KEYS)
     for part in staging.parts(duck, batch, "household_number"):
         staging.load_query(
             cursor,
             "_batch_keys",
-            ["id_hash", "household_number", "row"],
+            [name for name, _k, _a in preview.MEMBER_KEYS],
             duck,
-            f"SELECT id_hash, household_number, MIN(row) FROM {part} "
-            "GROUP BY id_hash, household_number",
+            f"SELECT {members} FROM {part} GROUP BY id_hash, household_number",
         )
         staging.load_query(
             cursor,
             "_batch_households",
-            ["household_number", "village_id", "status", "row"],
+            [name for name, _k, _a in preview.HOUSEHOLD_KEYS],
             duck,
-            f"SELECT household_number, MIN(village_id), MIN(status), MIN(row) FROM {part} "
-            "GROUP BY household_number",
+            f"SELECT {households} FROM {part} GROUP BY household_number",
         )
 
 

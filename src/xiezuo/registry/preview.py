@@ -1,8 +1,10 @@
 """What a checked batch would do to the registry, in words a person can read before anything is
 written: households and members that are new, changed (with the fields that change) or the same.
 
-Compared with the registry as the writer would compare (writing.HOUSEHOLD_UPDATED and
-MEMBER_UPDATED), on the values the file gives directly; an empty registry needs no comparing.
+The database compares, with joins on the batch's keys that the registry check has loaded into
+temporary tables anyway (checking._load_keys): the fields the file gives directly, as the
+writer compares them (writing.HOUSEHOLD_UPDATED, MEMBER_UPDATED). An empty registry needs no
+comparing at all.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
+
 from xiezuo.imports import staging
 from xiezuo.imports.models import ImportBatch
-from xiezuo.registry.models import Household, Member
 from xiezuo.registry.vocabulary import COLUMNS
 
 LABEL = {field: name for name, field in COLUMNS.items()} | {
@@ -21,28 +24,39 @@ LABEL = {field: name for name, field in COLUMNS.items()} | {
     "per_capita_income": "人均纯收入",
     "household": "所在户",
 }
+# (registry column, batch column, label field) of what a re-import may change.
 HOUSEHOLD_FIELDS = (
-    "village_id",
-    "natural_village",
-    "household_type",
-    "standard",
-    "main_cause",
-    "secondary_causes",
-    "status",
-    "exit_year",
-    "size",
-    "per_capita_income",
-    "helper_name",
-    "helper_unit",
+    ("village_id", "village_id"),
+    ("natural_village", "natural_village"),
+    ("household_type", "household_type"),
+    ("standard", "standard"),
+    ("main_cause", "main_cause"),
+    ("secondary_causes", "secondary_causes"),
+    ("status", "status"),
+    ("exit_year", "exit_year"),
+    ("size", "size"),
+    ("per_capita_income", "income"),
+    ("helper_name", "helper_name"),
+    ("helper_unit", "helper_unit"),
 )
-HOUSEHOLD_SQL = (
-    "SELECT household_number, MIN(village_id), MIN(natural_village), MIN(household_type), "
-    "MIN(standard), MIN(main_cause), MIN(secondary_causes), MIN(status), MAX(exit_year), "
-    "COALESCE(MAX(size), COUNT(*)), MAX(income), MAX(helper_name), MAX(helper_unit) "
-    "FROM {staged} GROUP BY household_number"
+# The batch's households as checking loads them: (column, type, DuckDB aggregate).
+HOUSEHOLD_KEYS = (
+    ("household_number", "varchar(30)", "household_number"),
+    ("village_id", "varchar(12)", "MIN(village_id)"),
+    ("status", "varchar(12)", "MIN(status)"),
+    ("row", "integer", "MIN(row)"),
+    ("natural_village", "varchar(100)", "MIN(natural_village)"),
+    ("household_type", "varchar(10)", "MIN(household_type)"),
+    ("standard", "varchar(12)", "MIN(standard)"),
+    ("main_cause", "varchar(12)", "MIN(main_cause)"),
+    ("secondary_causes", "varchar(100)", "MIN(secondary_causes)"),
+    ("exit_year", "integer", "MAX(exit_year)"),
+    ("size", "integer", "COALESCE(MAX(size), COUNT(*))"),
+    ("income", "varchar(20)", "MAX(income)"),
+    ("helper_name", "varchar(50)", "MAX(helper_name)"),
+    ("helper_unit", "varchar(100)", "MAX(helper_unit)"),
 )
 MEMBER_FIELDS = (
-    "household",
     "person_number",
     "name",
     "relation",
@@ -55,101 +69,151 @@ MEMBER_FIELDS = (
     "migrant_months",
     "medical_insurance",
 )
-MEMBER_SQL = (
-    "SELECT id_hash, household_number, person_number, name, relation, ethnicity, education, "
-    "school_status, health, labour_skill, migrant_status, migrant_months, medical_insurance "
-    "FROM {staged}"
+MEMBER_KEYS = (
+    ("id_hash", "varchar(32)", "id_hash"),
+    ("household_number", "varchar(30)", "household_number"),
+    ("row", "integer", "MIN(row)"),
+    ("person_number", "varchar(30)", "MIN(person_number)"),
+    ("name", "varchar(50)", "MIN(name)"),
+    ("relation", "varchar(20)", "MIN(relation)"),
+    ("ethnicity", "varchar(20)", "MIN(ethnicity)"),
+    ("education", "varchar(20)", "MIN(education)"),
+    ("school_status", "varchar(20)", "MIN(school_status)"),
+    ("health", "varchar(20)", "MIN(health)"),
+    ("labour_skill", "varchar(20)", "MIN(labour_skill)"),
+    ("migrant_status", "varchar(20)", "MIN(migrant_status)"),
+    ("migrant_months", "integer", "MIN(migrant_months)"),
+    ("medical_insurance", "boolean", "BOOL_AND(medical_insurance)"),
 )
 EXAMPLES = 20
-CHUNK = 5000
 
 
-def of_batch(batch: ImportBatch, duck: Any) -> dict[str, Any]:
-    staged = staging.relation(batch)
-    households: dict[str, tuple[Any, ...]] = {}
-    for part in staging.parts(duck, batch, "household_number"):
-        for row in duck.execute(HOUSEHOLD_SQL.format(staged=part)).fetchall():
-            households[row[0]] = row[1:]
-    ((members,),) = duck.execute(f"SELECT COUNT(*) FROM {staged}").fetchall()  # noqa: S608
-    out: dict[str, Any] = {
-        "members": int(members),
-        "households": len(households),
-        "new_households": len(households),
-        "changed_households": 0,
-        "unchanged_households": 0,
-        "new_members": int(members),
-        "changed_members": 0,
-        "unchanged_members": 0,
-        "changes": [],
+def empty_registry(batch: ImportBatch, duck: Any) -> dict[str, Any]:
+    """The preview when the registry holds nothing yet: everything is new."""
+    ((members, households),) = duck.execute(
+        f"SELECT COUNT(*), COUNT(DISTINCT household_number) FROM {staging.relation(batch)}"  # noqa: S608
+    ).fetchall()
+    return _counts(int(households), 0, 0, int(members), 0, 0, [])
+
+
+def _counts(
+    households: int,
+    existing: int,
+    changed: int,
+    members: int,
+    known: int,
+    changed_members: int,
+    changes: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "members": members,
+        "households": households,
+        "new_households": households - existing,
+        "changed_households": changed,
+        "unchanged_households": existing - changed,
+        "new_members": members - known,
+        "changed_members": changed_members,
+        "unchanged_members": known - changed_members,
+        "changes": changes,
     }
-    if not households or not Household.objects.exists():
-        return out
-    changes: list[dict[str, Any]] = []
-    pk_of: dict[int, str] = {}
-    numbers = list(households)
-    for i in range(0, len(numbers), CHUNK):
-        existing = Household.objects.filter(number__in=numbers[i : i + CHUNK]).values_list(
-            "pk", "number", *HOUSEHOLD_FIELDS
-        )
-        for pk, number, *old in existing:
-            pk_of[pk] = number
-            new = households[number]
-            fields = [
-                (f, o, n)
-                for f, o, n in zip(HOUSEHOLD_FIELDS, old, new, strict=True)
-                if not _same(f, o, n)
-            ]
-            if fields:
-                out["changed_households"] += 1
-                if len(changes) < EXAMPLES:
-                    changes.append(_change("户", number, fields))
-            else:
-                out["unchanged_households"] += 1
-    out["new_households"] = len(households) - len(pk_of)
-    new_members = changed_members = unchanged_members = 0
-    for part in staging.parts(duck, batch, "id_hash"):
-        rows = duck.execute(MEMBER_SQL.format(staged=part)).fetchall()
-        for i in range(0, len(rows), CHUNK):
-            block = {r[0]: r for r in rows[i : i + CHUNK]}
-            found = Member.objects.filter(id_hash__in=list(block)).values_list(
-                "id_hash", "household_id", *MEMBER_FIELDS[1:]
+
+
+def _differs(old: str, new: str) -> str:
+    operator = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    return f"({old} {operator} {new})"
+
+
+def _household_differs() -> str:
+    parts = []
+    for old, new in HOUSEHOLD_FIELDS:
+        if old == "per_capita_income":
+            # A file without 人均纯收入 leaves it as the sources make it: not compared.
+            parts.append(
+                f"(k.income IS NOT NULL AND (h.{old} IS NULL OR ABS(CAST(h.{old} AS DOUBLE "
+                "PRECISION) - CAST(k.income AS DOUBLE PRECISION)) > 0.004))"
             )
-            seen = 0
-            for id_hash, household_id, *old in found:
-                seen += 1
-                new = block[id_hash]
-                shown = old[1]
-                old_values = [pk_of.get(household_id, f"#{household_id}"), *old]
-                fields = [
-                    (f, o, n)
-                    for f, o, n in zip(MEMBER_FIELDS, old_values, new[1:], strict=True)
-                    if not _same(f, o, n)
-                ]
-                if fields:
-                    changed_members += 1
-                    if len(changes) < EXAMPLES:
-                        changes.append(_change("人", shown, fields))
-                else:
-                    unchanged_members += 1
-            new_members += len(block) - seen
-    out.update(
-        new_members=new_members,
-        changed_members=changed_members,
-        unchanged_members=unchanged_members,
-        changes=changes,
+        elif old == "secondary_causes" and connection.vendor == "postgresql":
+            parts.append(_differs(f"h.{old}", f"CAST(k.{new} AS jsonb)"))
+        else:
+            parts.append(_differs(f"h.{old}", f"k.{new}"))
+    return " OR ".join(parts)
+
+
+def _member_differs() -> str:
+    return " OR ".join(
+        ["h.number <> k.household_number", *(_differs(f"m.{f}", f"k.{f}") for f in MEMBER_FIELDS)]
     )
-    return out
+
+
+def compare(cursor: Any, *, household: str, member: str) -> dict[str, Any]:
+    """The preview against the registry, from the temporary tables _batch_households and
+    _batch_keys (see checking._load_keys)."""
+    cursor.execute("SELECT COUNT(*) FROM _batch_households")
+    households = int(cursor.fetchone()[0])
+    cursor.execute("SELECT COUNT(*) FROM _batch_keys")
+    members = int(cursor.fetchone()[0])
+    differs = _household_differs()
+    join = f"FROM _batch_households k JOIN {household} h ON h.number = k.household_number"
+    cursor.execute(f"SELECT COUNT(*), SUM(CASE WHEN {differs} THEN 1 ELSE 0 END) {join}")
+    existing, changed = cursor.fetchone()
+    olds = ", ".join(f"h.{old}" for old, _new in HOUSEHOLD_FIELDS)
+    news = ", ".join(f"k.{new}" for _old, new in HOUSEHOLD_FIELDS)
+    cursor.execute(
+        f"SELECT k.household_number, {olds}, {news} {join} WHERE {differs} "
+        f"ORDER BY k.row LIMIT {EXAMPLES}"
+    )
+    changes = []
+    n = len(HOUSEHOLD_FIELDS)
+    for number, *values in cursor.fetchall():
+        fields = [
+            (old, o, v)
+            for (old, _new), o, v in zip(HOUSEHOLD_FIELDS, values[:n], values[n:], strict=True)
+            if not _same(old, o, v)
+        ]
+        changes.append(_change("户", number, fields))
+    mdiffers = _member_differs()
+    mjoin = (
+        f"FROM _batch_keys k JOIN {member} m ON m.id_hash = k.id_hash "
+        f"JOIN {household} h ON h.id = m.household_id"
+    )
+    cursor.execute(f"SELECT COUNT(*), SUM(CASE WHEN {mdiffers} THEN 1 ELSE 0 END) {mjoin}")
+    known, changed_members = cursor.fetchone()
+    mold = ", ".join(f"m.{f}" for f in MEMBER_FIELDS)
+    mnew = ", ".join(f"k.{f}" for f in MEMBER_FIELDS)
+    cursor.execute(
+        f"SELECT m.name, h.number, k.household_number, {mold}, {mnew} {mjoin} "
+        f"WHERE {mdiffers} ORDER BY k.row LIMIT {EXAMPLES}"
+    )
+    n = len(MEMBER_FIELDS)
+    for name, old_number, new_number, *values in cursor.fetchall():
+        fields = [("household", old_number, new_number)] if old_number != new_number else []
+        fields += [
+            (f, o, v)
+            for f, o, v in zip(MEMBER_FIELDS, values[:n], values[n:], strict=True)
+            if not _same(f, o, v)
+        ]
+        changes.append(_change("人", name, fields))
+    return _counts(
+        households,
+        int(existing or 0),
+        int(changed or 0),
+        members,
+        int(known or 0),
+        int(changed_members or 0),
+        changes,
+    )
 
 
 def _same(field: str, old: Any, new: Any) -> bool:
     if field == "secondary_causes":
-        return list(old or []) == (json.loads(new) if new else [])
+        parsed = json.loads(old) if isinstance(old, str) else old
+        return list(parsed or []) == (json.loads(new) if new else [])
     if field == "per_capita_income":
         return new is None or (old is not None and Decimal(str(old)) == Decimal(str(new)))
-    if old is None or new is None:
-        return old == new or (old in ("", None) and new in ("", None))
-    if isinstance(old, bool) or isinstance(new, bool):
+    if isinstance(old, bool) or isinstance(new, bool) or field == "medical_insurance":
         return bool(old) == bool(new)
+    if old in ("", None) and new in ("", None):
+        return True
     return str(old) == str(new)
 
 
@@ -158,15 +222,16 @@ def _change(what: str, who: str, fields: list[tuple[str, Any, Any]]) -> dict[str
         "what": what,
         "who": who,
         "fields": [
-            {"field": LABEL.get(f, f), "old": _shown(o), "new": _shown(n)} for f, o, n in fields
+            {"field": LABEL.get(f, f), "old": _shown(f, o), "new": _shown(f, n)}
+            for f, o, n in fields
         ],
     }
 
 
-def _shown(value: Any) -> str:
+def _shown(field: str, value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or field == "medical_insurance":
         return "是" if value else "否"
     return str(value)
 
