@@ -21,6 +21,7 @@ from xiezuo.regions import codes, policy
 from xiezuo.regions.codes import Level
 from xiezuo.regions.loading import ParsedDivisions, parse_divisions, village_rows
 from xiezuo.regions.models import FormerName, Region, RegionCodeChange
+from xiezuo.regions.villages import stem
 
 if TYPE_CHECKING:
     from xiezuo.accounts.models import User
@@ -111,15 +112,23 @@ def regions_load(
 def _former_names_load(parsed: ParsedDivisions, path: Path) -> int:
     """The older list's village names, each kept with the current village it is now: the same
     code when the code is still listed, else the code under the county that took the old
-    county's place (code_changes.csv). Villages of neither kind are not kept: nothing current
-    to land on. Replaces the edition's rows as a whole."""
-    current = {code for code, _name, level, _parent in parsed.rows if level == Level.VILLAGE}
-    if not current:
-        current = set(
+    county's place (code_changes.csv), else the one village of the same township with the same
+    name stem. Villages of none of these kinds are not kept: nothing current to land on.
+    Replaces the edition's rows as a whole."""
+    villages = [(c, n, p) for c, n, level, p in parsed.rows if level == Level.VILLAGE]
+    if not villages:
+        villages = list(
             Region.objects.filter(level=Level.VILLAGE, is_active=True).values_list(
-                "code", flat=True
+                "code", "name", "parent_id"
             )
         )
+    current = {code for code, _name, _parent in villages}
+    # A village re-coded within its township (merged, split): found by its name's stem, when
+    # exactly one current village of the township has that stem.
+    stems: dict[tuple[str, str], str | None] = {}
+    for code, name, parent in villages:
+        key = (parent or code[:9], stem(name))
+        stems[key] = None if key in stems else code
     counties = {
         (row.get("old_code") or "").strip(): (row.get("new_code") or "").strip()
         for _line, row in _read_csv(CODE_CHANGES_CSV, ("old_code", "new_code"))
@@ -128,6 +137,8 @@ def _former_names_load(parsed: ParsedDivisions, path: Path) -> int:
     rows: list[tuple[str, str, str, str]] = []
     for code, name in village_rows(path):
         target = code if code in current else counties.get(code[:6], "") + code[6:]
+        if target not in current:
+            target = stems.get((code[:9], stem(name))) or ""
         if target in current:
             rows.append((target, code, name[:100], edition))
     table = FormerName._meta.db_table

@@ -370,7 +370,9 @@ def _load_keys(cursor: Any, duck: Any, batch: ImportBatch) -> None:
             "_batch_keys",
             [name for name, _k, _a in preview.MEMBER_KEYS],
             duck,
-            f"SELECT {members} FROM {part} GROUP BY id_hash, household_number",
+            # One line per member row, ungrouped: a grouping of every compared column ran out
+            # of DuckDB's memory at 1,000,000 rows, and an ID twice in a batch is refused anyway.
+            f"SELECT {members} FROM {part}",
         )
         staging.load_query(
             cursor,
