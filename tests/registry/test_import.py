@@ -35,10 +35,21 @@ def test_import_checks_previews_and_commits(
     assert batch.state == "parsed" and batch.rows_with_errors == 0, _issues(batch)
     households = len({r["户编号"] for r in generated_rows})
     assert batch.summary == {
+        "problems": [],
+        "header_row": 1,
         "members": len(generated_rows),
         "households": households,
         "new_households": households,
-        "updated_households": 0,
+        "changed_households": 0,
+        "unchanged_households": 0,
+        "new_members": len(generated_rows),
+        "changed_members": 0,
+        "unchanged_members": 0,
+        "changes": [],
+        "preview_text": [
+            f"户：新增 {households}，有变化 0，无变化 0（共 {households}）",
+            f"人：新增 {len(generated_rows)}，有变化 0，无变化 0（共 {len(generated_rows)}）",
+        ],
     }
     assert not Household.objects.exists()  # nothing before the commit
     services.batch_commit(batch, actor=None)
@@ -77,7 +88,13 @@ def test_reimport_updates_and_never_duplicates(
         if row["户编号"] == moved:
             row["联系电话"] = "13900000000" if row["联系电话"] else ""
     batch = _import(write_csv(changed, name="again.csv"))
-    assert batch.summary["updated_households"] == before[0]
+    summary = batch.summary
+    assert (summary["new_households"], summary["changed_households"]) == (0, 1), summary
+    assert summary["unchanged_households"] == before[0] - 1
+    assert (summary["new_members"], summary["changed_members"]) == (0, 1), summary
+    changes = {(c["who"], f["field"]) for c in summary["changes"] for f in c["fields"]}
+    old_name = generated_rows[0]["姓名"]
+    assert changes == {(number, "脱贫属性"), (number, "脱贫年度"), (old_name, "姓名")}, changes
     batch = services.batch_commit(batch, actor=None)
     assert (Household.objects.count(), Member.objects.count()) == before
     # Only the renamed member is written again; no one's ID number is encrypted anew.
@@ -101,6 +118,21 @@ def test_reimport_updates_and_never_duplicates(
     assert household.status == "returned"
     assert household.status_changes.last().to_status == "returned"  # type: ignore[union-attr]
     assert Member.objects.filter(name="改名测试").count() == 1
+
+
+def test_reimporting_an_unchanged_file_previews_nothing_changed(
+    generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
+) -> None:
+    services.batch_commit(_import(write_csv(generated_rows)), actor=None)
+    again = _import(write_csv(generated_rows, name="same.csv"))
+    households = len({r["户编号"] for r in generated_rows})
+    summary = again.summary
+    assert (summary["changed_households"], summary["new_households"]) == (0, 0), summary
+    assert summary["unchanged_households"] == households
+    assert (summary["changed_members"], summary["new_members"]) == (0, 0), summary
+    assert summary["unchanged_members"] == len(generated_rows)
+    done = services.batch_commit(again, actor=None)
+    assert (done.summary["households_written"], done.summary["members_written"]) == (0, 0)
 
 
 def test_reimport_clears_a_phone_stored_before_phone_hashes(
@@ -194,7 +226,7 @@ def test_messy_excel_is_read(generated_rows: list[dict[str, str]], tmp_path: Pat
     for i in range(6, len(TEMPLATE_COLUMNS) + 1):
         sheet.merge_cells(start_row=2, start_column=i, end_row=3, end_column=i)
     for n, row in enumerate(generated_rows):
-        values = [row[c] for c in TEMPLATE_COLUMNS]
+        values = [row.get(c, "") for c in TEMPLATE_COLUMNS]
         if n == 0:
             id_col = TEMPLATE_COLUMNS.index("证件号码")
             values[id_col] = (
@@ -238,7 +270,7 @@ def test_messy_excel_is_read(generated_rows: list[dict[str, str]], tmp_path: Pat
             lambda rows: rows[1].update({"行政村代码": "", "行政村": "不存在村"}),
             "没有名为“不存在村”",
         ),
-        (lambda rows: rows[1].update({"与户主关系": "邻居"}), "“邻居”不是可用的值"),
+        (lambda rows: rows[1].update({"与户主关系": "邻居"}), "“邻居”不是与户主关系的可用值"),
         (lambda rows: rows[1].update({"主要致贫原因": ""}), "不能为空"),
         (lambda rows: rows[1].update({"危房户": "也许"}), "应为“是”或“否”"),
     ],
@@ -301,7 +333,7 @@ def test_two_heads_and_mixed_household_attributes(
     generated_rows: list[dict[str, str]], write_csv: Callable[..., Path]
 ) -> None:
     """Both household checks, in one household and in another: each named on its own column,
-    at the household's first row."""
+    on every row of the household, and counted once per household in the summary."""
     rows = copy.deepcopy(generated_rows)
     numbers = list(dict.fromkeys(r["户编号"] for r in rows))
     two_heads = next(n for n in numbers if sum(r["户编号"] == n for r in rows) > 1)
@@ -315,9 +347,18 @@ def test_two_heads_and_mixed_household_attributes(
     assert ("与户主关系", f"户 {two_heads} 有 2 个户主") in found, found
     assert (
         "户编号",
-        f"户 {mixed} 各成员行的村、脱贫属性、脱贫年度、贫困户属性或致贫原因不一致",
+        f"户 {mixed} 各成员行的村、脱贫属性、脱贫年度、贫困户属性、识别标准或致贫原因不一致",
     ) in found, found
-    assert batch.rows_with_errors == 2
+    rows_of = {
+        n: [i + 2 for i, r in enumerate(rows) if r["户编号"] == n] for n in (two_heads, mixed)
+    }
+    by_row = {(i.row, i.column) for i in ImportIssue.objects.filter(batch=batch)}
+    assert by_row == {(r, "与户主关系") for r in rows_of[two_heads]} | {
+        (r, "户编号") for r in rows_of[mixed]
+    }
+    assert batch.rows_with_errors == len(rows_of[two_heads]) + len(rows_of[mixed])
+    kinds = {p["kind"]: p["count"] for p in batch.summary["problems"]}
+    assert kinds == {"户主多于一个": 1, "户属性不一致": 1}
 
 
 def _refused(path: Path) -> str:

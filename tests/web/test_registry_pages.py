@@ -263,3 +263,37 @@ def test_search_by_name_number_and_id_without_the_id_in_any_url(
     other = _client(UserFactory(username="bj", side="west", region_id="520602", roles=["viewer"]))
     other.post("/registry/search/", {"q": full})
     assert not list(other.get("/registry/?id=1").context["page"])
+
+
+def test_problems_are_summed_up_and_downloadable_beside_the_original_rows(
+    lines: None,
+    generated_rows: list[dict[str, str]],
+    write_csv: Callable[..., Path],
+    county_user: Any,
+    other_county_user: Any,
+) -> None:
+    rows = [dict(r) for r in generated_rows]
+    rows[0]["务工状况"] = "村（组）内务工"
+    rows[0]["危房户"] = "也许"
+    client = _client(county_user)
+    with write_csv(rows).open("rb") as handle:
+        response = client.post("/imports/", {"kind": "registry", "file": handle})
+    batch = ImportBatch.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="problem-kinds"' in page and "务工状况：1 处" in page
+    assert "村（组）内务工" in page and 'data-testid="commit"' not in page
+    download = client.get(f"/imports/{batch.pk}/problems.xlsx")
+    assert download.status_code == 200
+    assert "attachment" in download["Content-Disposition"]
+    sheet = load_workbook(BytesIO(download.content)).active
+    assert sheet is not None
+    table = [r for r in sheet.iter_rows(values_only=True) if r[0] is not None]
+    assert table[0][:4] == ("行号", "列", "值", "原因") and "姓名" in table[0]
+    assert {(r[0], r[1], r[2]) for r in table[1:]} == {
+        (2, "务工状况", "村（组）内务工"),
+        (2, "危房户", "也许"),
+    }
+    name_at = table[0].index("姓名")
+    assert {r[name_at] for r in table[1:]} == {rows[0]["姓名"]}
+    # Another office's user gets nothing of it.
+    assert _client(other_county_user).get(f"/imports/{batch.pk}/problems.xlsx").status_code == 404

@@ -57,7 +57,13 @@ class ImportIssue(models.Model):
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="issues")
     row = models.PositiveIntegerField()
     column = models.CharField(max_length=50, blank=True)
+    # The cell as the user typed it, for the problems workbook.
+    value = models.CharField(max_length=200, blank=True)
     message = models.CharField(max_length=300)
+    # A problem of a whole household (no head, two heads, …) is named on each of its rows and
+    # counted once per household: the household's number, and the kind of problem.
+    household = models.CharField(max_length=30, blank=True)
+    kind = models.CharField(max_length=30, blank=True)
 
     class Meta:
         ordering = ["batch", "row", "id"]

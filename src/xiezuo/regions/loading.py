@@ -202,3 +202,13 @@ def _level_of_known(code: str, known: dict[int, set[str]]) -> Level:
         if code in known.get(level, ()):
             return level
     return codes.level_of(code)
+
+
+def village_rows(path: Path) -> Iterator[tuple[str, str]]:
+    """(code, name) of every well-formed row of a village file; the rest are skipped (an older
+    list is read for its names only, the current one is checked by parse_divisions)."""
+    for _line, row in _rows(path):
+        code = codes.normalise(row.get("code") or "")
+        name = (row.get("name") or "").strip()
+        if name and len(code) == 12 and codes.is_digits(code):
+            yield code, name

@@ -75,3 +75,28 @@ class RegionCodeChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_code} → {self.new_code}"
+
+
+class FormerName(models.Model):
+    """A name (and code) a village had in an older edition of the divisions, and the current
+    unit it is now: registry files carry the names of the year they were made (the 2021 list
+    says 黄龙村委会 where the 2023 list says 黄龙村村民委员会), and an office cannot rename
+    100,000 rows by hand. Loaded with the divisions from the older village list."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("current unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    old_code = models.CharField(_("old code"), max_length=12, db_index=True)
+    name = models.CharField(_("name"), max_length=100)
+    edition = models.CharField(_("edition"), max_length=20)
+
+    class Meta:
+        verbose_name = _("former name")
+        verbose_name_plural = _("former names")
+        ordering = ["old_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["old_code", "edition"], name="former_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.old_code}, {self.edition}) → {self.region_id}"

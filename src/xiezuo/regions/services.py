@@ -16,11 +16,12 @@ from django.db.models import Q
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
 from xiezuo.core.errors import Problem, UserError
-from xiezuo.paths import PACKAGE_DIR
+from xiezuo.paths import PACKAGE_DIR, shared_data_dir
 from xiezuo.regions import codes, policy
 from xiezuo.regions.codes import Level
-from xiezuo.regions.loading import ParsedDivisions, parse_divisions
-from xiezuo.regions.models import Region, RegionCodeChange
+from xiezuo.regions.loading import ParsedDivisions, parse_divisions, village_rows
+from xiezuo.regions.models import FormerName, Region, RegionCodeChange
+from xiezuo.regions.villages import stem
 
 if TYPE_CHECKING:
     from xiezuo.accounts.models import User
@@ -29,6 +30,20 @@ DATA_DIR = PACKAGE_DIR / "regions" / "data"
 POVERTY_COUNTIES_CSV = DATA_DIR / "poverty_counties_832.csv"
 DEEP_POVERTY_CSV = DATA_DIR / "deep_poverty_areas.csv"
 CODE_CHANGES_CSV = DATA_DIR / "code_changes.csv"
+# The older village list whose names registry files of 2019–2021 carry (see SOURCES.md of the
+# shared data): its names become FormerName rows of the villages loaded.
+FORMER_VILLAGES = "villages_2021.csv.gz"
+
+
+def former_villages_file(source_dir: Path) -> Path | None:
+    """The 2021 village list: beside the divisions loaded, else in the shared reference data."""
+    for candidate in (
+        source_dir / FORMER_VILLAGES,
+        shared_data_dir() / "divisions" / FORMER_VILLAGES,
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 @dataclass
@@ -38,6 +53,8 @@ class LoadReport:
     orphans: int
     orphan_examples: list[str]
     seconds: float
+    former_names: int = 0
+    former_source: str = ""
 
     @property
     def total(self) -> int:
@@ -45,9 +62,15 @@ class LoadReport:
 
 
 def regions_load(
-    *, source_dir: Path, actor: Any, edition: str = "", max_level: Level = Level.VILLAGE
+    *,
+    source_dir: Path,
+    actor: Any,
+    edition: str = "",
+    max_level: Level = Level.VILLAGE,
+    former: Path | bool | None = True,
 ) -> LoadReport:
-    """Load (insert or update) every division in `source_dir`.
+    """Load (insert or update) every division in `source_dir`, and the 2021 names of its
+    villages (`former`: that file, True to look for it, False not to).
 
     All rows are read and checked first; a single bad row stops the load before anything is
     written. Codes that are no longer listed at the loaded levels are retired (kept, because
@@ -56,8 +79,12 @@ def regions_load(
     started = time.perf_counter()
     parsed = parse_divisions(source_dir, max_level=max_level)
     edition = (edition or source_dir.name)[:20]
+    if former is True:
+        former = former_villages_file(source_dir)
+    former_path = former if isinstance(former, Path) and max_level >= Level.VILLAGE else None
     with transaction.atomic():
         retired = _upsert(parsed, edition=edition, max_level=max_level)
+        former_count = _former_names_load(parsed, former_path) if former_path else 0
         audit_record(
             actor=actor,
             action=AuditEvent.Action.LOAD,
@@ -67,6 +94,7 @@ def regions_load(
                 "counts": {str(k): v for k, v in parsed.counts.items()},
                 "retired": retired,
                 "source": str(source_dir.name),
+                "former_names": former_count,
             },
             summary=f"loaded {len(parsed.rows)} regions from {source_dir.name}",
         )
@@ -76,7 +104,60 @@ def regions_load(
         parsed.orphans,
         parsed.orphan_examples,
         time.perf_counter() - started,
+        former_count,
+        former_path.name if former_path else "",
     )
+
+
+def _former_names_load(parsed: ParsedDivisions, path: Path) -> int:
+    """The older list's village names, each kept with the current village it is now: the same
+    code when the code is still listed, else the code under the county that took the old
+    county's place (code_changes.csv), else the one village of the same township with the same
+    name stem. Villages of none of these kinds are not kept: nothing current to land on.
+    Replaces the edition's rows as a whole."""
+    villages = [(c, n, p) for c, n, level, p in parsed.rows if level == Level.VILLAGE]
+    if not villages:
+        villages = list(
+            Region.objects.filter(level=Level.VILLAGE, is_active=True).values_list(
+                "code", "name", "parent_id"
+            )
+        )
+    current = {code for code, _name, _parent in villages}
+    # A village re-coded within its township (merged, split): found by its name's stem, when
+    # exactly one current village of the township has that stem.
+    stems: dict[tuple[str, str], str | None] = {}
+    for code, name, parent in villages:
+        key = (parent or code[:9], stem(name))
+        stems[key] = None if key in stems else code
+    counties = {
+        (row.get("old_code") or "").strip(): (row.get("new_code") or "").strip()
+        for _line, row in _read_csv(CODE_CHANGES_CSV, ("old_code", "new_code"))
+    }
+    edition = path.name.split(".")[0].removeprefix("villages_")[:20]
+    rows: list[tuple[str, str, str, str]] = []
+    for code, name in village_rows(path):
+        target = code if code in current else counties.get(code[:6], "") + code[6:]
+        if target not in current:
+            target = stems.get((code[:9], stem(name))) or ""
+        if target in current:
+            rows.append((target, code, name[:100], edition))
+    table = FormerName._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE edition = %s", [edition])
+        if connection.vendor == "postgresql":
+            with cursor.copy(
+                f"COPY {table} (region_id, old_code, name, edition) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            raw = connection.connection
+            assert raw is not None
+            raw.executemany(
+                f"INSERT INTO {table} (region_id, old_code, name, edition) VALUES (?, ?, ?, ?)",
+                rows,
+            )
+    return len(rows)
 
 
 def _upsert(parsed: ParsedDivisions, *, edition: str, max_level: Level) -> int:

@@ -95,9 +95,19 @@ class LabourSkill(models.TextChoices):
 
 class MigrantStatus(models.TextChoices):
     NONE = "none", "非务工"
-    IN_COUNTY = "in_county", "县内务工"
-    IN_PROVINCE = "in_province", "省内县外务工"
+    IN_TOWNSHIP = "in_township", "乡（镇）内务工"
+    IN_COUNTY = "in_county", "乡（镇）外县内务工"
+    IN_PROVINCE = "in_province", "县外省内务工"
     OUT_PROVINCE = "out_province", "省外务工"
+    OTHER = "other", "其他"
+
+
+class Standard(models.TextChoices):
+    """识别标准: the line a household was identified by."""
+
+    NATIONAL = "national", "国家标准"
+    PROVINCIAL = "provincial", "省定标准"
+    MUNICIPAL = "municipal", "市定标准"
 
 
 class IdKind(models.TextChoices):

@@ -41,8 +41,12 @@ SCHEMA = pa.schema(
         ("row", pa.int64()),
         ("household_number", pa.string()),
         ("village_id", pa.string()),
+        # Which rule of regions.villages found the village (code, household_number, old_code,
+        # name, former_name, stem): kept with the row, shown in the preview.
+        ("village_rule", pa.string()),
         ("natural_village", pa.string()),
         ("household_type", pa.string()),
+        ("standard", pa.string()),
         ("main_cause", pa.string()),
         ("secondary_causes", pa.string()),
         ("status", pa.string()),
@@ -93,7 +97,6 @@ TEXT = {
     "name": 50,
     "person_number": 30,
     "natural_village": 100,
-    "ethnicity": 20,
     "helper_name": 50,
     "helper_unit": 100,
 }
@@ -202,8 +205,9 @@ class ColumnChecker:
             need(pc.greater(pc.utf8_length(out[field]), 0))
         need(pc.less_equal(pc.utf8_length(out["household_number"]), 30))
 
-        village, good = self._village(chunk)
+        village, rule, good = self._village(chunk)
         out["village_id"] = village
+        out["village_rule"] = rule
         need(good)
 
         for field, check in p.coded.items():
@@ -286,17 +290,32 @@ class ColumnChecker:
             text = pc.utf8_slice_codeunits(text, 0, limit)
         return text, good
 
-    def _village(self, chunk: Chunk) -> tuple[pa.Array, Any]:
-        """RowParser._village once per distinct (code, county, township, village): the code when
-        the file has one, the names when it has all three (a row with no code uses them)."""
+    def _village(self, chunk: Chunk) -> tuple[pa.Array, pa.Array, Any]:
+        """RowParser._village once per distinct (code, 户编号's first 12 characters, county,
+        township, village): (village code, rule, ok)."""
         p = self.parser
         n = len(chunk.rows)
+        empty = pa.repeat(pa.scalar(""), n)
         code = chunk.columns.get("village_code") if "village_code" in self.present else None
-        parts = [code if code is not None else pa.repeat(pa.scalar(""), n)]
+        prefix = pc.utf8_slice_codeunits(
+            pc.utf8_trim(chunk.columns["household_number"], characters=STRIP), 0, 12
+        )
+        if code is not None:
+            # A row with a code never looks at its 户编号: leaving the prefix out keeps the
+            # distinct keys to the villages (not villages × household numbers).
+            prefix = pc.if_else(pc.equal(pc.utf8_trim(code, characters=STRIP), ""), prefix, "")
+        parts = [code if code is not None else empty, prefix]
         if {"county", "township", "village"} <= self.present:
             parts += [chunk.columns[f] for f in ("county", "township", "village")]
-        key = pc.binary_join_element_wise(*parts, "\x1f") if len(parts) > 1 else parts[0]
-        return self._mapped(key, "village", lambda t: p._village(_village_texts(t)), pa.string())
+        key = pc.binary_join_element_wise(*parts, "\x1f")
+        found, good = self._mapped(
+            key,
+            "village",
+            lambda t: "\x1f".join(p._village(_village_texts(t))),
+            pa.string(),
+        )
+        pair = pc.split_pattern(pc.fill_null(found, "\x1f"), "\x1f")
+        return pc.list_element(pair, 0), pc.list_element(pair, 1), good
 
     def _phone(self, chunk: Chunk, field: str) -> tuple[Any, Any]:
         raw = self._raw(chunk, field)
@@ -416,8 +435,9 @@ _MISSING = object()
 
 
 def _village_texts(joined: str) -> dict[str, str]:
-    code, county, township, village = [*joined.split("\x1f"), "", "", ""][:4]
+    code, number, county, township, village = [*joined.split("\x1f"), "", "", "", ""][:5]
     out = {
+        "household_number": clean_cell(number),
         "county": clean_cell(county),
         "township": clean_cell(township),
         "village": clean_cell(village),

@@ -19,6 +19,7 @@ from xiezuo.registry.choices import (
     Relation,
     SchoolStatus,
     Sex,
+    Standard,
     Status,
 )
 
@@ -64,6 +65,10 @@ class Household(models.Model):
     natural_village = models.CharField(_("natural village"), max_length=100, blank=True)
     identified_year = models.PositiveSmallIntegerField(
         _("identification year"), null=True, blank=True
+    )
+    # 识别标准: the national line, or a higher one a province or city set.
+    standard = models.CharField(
+        _("identification standard"), max_length=12, choices=Standard.choices, blank=True
     )
     household_type = models.CharField(
         _("household type"),

@@ -1,6 +1,6 @@
 """The rule book of one registry row: `RowParser` turns a row's cells into checked values or
-says, in words a village clerk can act on, what is wrong; `VillageResolver` finds the village a
-row means."""
+says, in words a village clerk can act on, everything that is wrong; `VillageResolver`
+(regions.villages) finds the village a row means."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from xiezuo.accounts.scope import RegionScope, scope_for
 from xiezuo.core import crypto
-from xiezuo.imports.readers import STRIP, clean_cell
+from xiezuo.imports.readers import STRIP, clean_cell, clean_text
 from xiezuo.regions import codes
-from xiezuo.regions.codes import Level
-from xiezuo.regions.models import Region
+from xiezuo.regions.villages import VillageProblem, VillageResolver
 from xiezuo.registry import idnumbers
 from xiezuo.registry.choices import (
     Health,
@@ -26,73 +24,40 @@ from xiezuo.registry.choices import (
     Status,
 )
 from xiezuo.registry.selectors import poverty_line
-from xiezuo.registry.vocabulary import INCOME_SOURCES, LABELS, NO, YES, ColumnMap
+from xiezuo.registry.vocabulary import (
+    COLUMNS,
+    INCOME_SOURCES,
+    LABELS,
+    NO,
+    OFFICIAL,
+    YES,
+    ColumnMap,
+    fold,
+)
 
-
-class VillageResolver:
-    """Finds the village code from a code column or from the county, township and village names,
-    only among the villages the importing user may see."""
-
-    def __init__(self, user: Any) -> None:
-        # No user means the platform itself (the CLI, the demo, the generator), run by the
-        # server's operator; the web and the API always pass the signed-in user.
-        # Only the uploader's own villages: a partner's registry is for reading, not for writing.
-        self.scope = RegionScope(everything=True) if user is None else scope_for(user).own_only()
-        self._by_names: dict[str, dict[tuple[str, str], str] | str] = {}
-        self._county_villages: dict[str, frozenset[str]] = {}
-
-    def by_code(self, code: str) -> str | None:
-        # One query per county, not per row: a file holds many rows of few counties.
-        county = code[:6]
-        villages = self._county_villages.get(county)
-        if villages is None:
-            villages = frozenset()
-            if self.scope.covers(county) or self.scope.covers(code):
-                villages = frozenset(
-                    Region.objects.filter(
-                        level=Level.VILLAGE,
-                        is_active=True,
-                        code__gte=county,
-                        code__lt=codes.prefix_upper_bound(county),
-                    ).values_list("code", flat=True)
-                )
-            self._county_villages[county] = villages
-        return code if code in villages and self.scope.covers(code) else None
-
-    def by_names(self, county: str, township: str, village: str) -> str | None:
-        table = self._by_names.get(county)
-        if table is None:
-            table = self._load_county(county)
-            self._by_names[county] = table
-        if isinstance(table, str):
-            raise ValueError(table)
-        return table.get((township, village))
-
-    def _load_county(self, county: str) -> dict[tuple[str, str], str] | str:
-        counties = list(
-            self.scope.filter_data(
-                Region.objects.filter(level=Level.COUNTY, name=county, is_active=True), "code"
-            ).values_list("code", flat=True)
-        )
-        if not counties:
-            return f"县“{county}”不在您的权限范围内，或名称有误"
-        if len(counties) > 1:
-            return f"县名“{county}”不唯一（{', '.join(counties)}）：请使用“行政村代码”列"
-        prefix = counties[0]
-        villages = Region.objects.filter(
-            level=Level.VILLAGE,
-            is_active=True,
-            code__gte=prefix,
-            code__lt=codes.prefix_upper_bound(prefix),
-        ).values_list("code", "name", "parent__name")
-        return {(township, name): code for code, name, township in villages}
+__all__ = ["RowError", "RowErrors", "RowParser", "VillageResolver"]
 
 
 class RowError(Exception):
-    def __init__(self, column: str, message: str) -> None:
+    """One problem of a row: the column (as the file names it), the value as the user typed it,
+    and what is wrong."""
+
+    def __init__(self, column: str, message: str, value: str = "") -> None:
         super().__init__(message)
         self.column = column
         self.message = message
+        self.value = value
+
+
+class RowErrors(RowError):
+    """Every problem of a row at once (a row with three faults is fixed in one round), with what
+    could still be read of it: the household checks count a refused row too (a head whose ID
+    number is refused is still the head)."""
+
+    def __init__(self, problems: list[RowError], partial: dict[str, Any]) -> None:
+        super().__init__(problems[0].column, "；".join(p.message for p in problems))
+        self.problems = problems
+        self.partial = partial
 
 
 def _age(birth: datetime.date, today: datetime.date) -> int:
@@ -113,15 +78,21 @@ class RowParser:
         self.index = cols.index
         self.positions = [(f, i) for f, i in cols.index.items() if f != "id_number"]
         self._line_cache: dict[int, Decimal | None] = {}
+        # The row's cells as typed (trimmed only), for the messages of parse: a value is shown
+        # as the user wrote it, full-width brackets and all. Empty on the columnar path, which
+        # never words a message.
+        self._typed: dict[str, str] = {}
         year = today.year
         # The checks of the coded columns, each a function of the row's texts alone: parse calls
         # them per row, columnar.ColumnChecker once per distinct value of the column.
         self.coded: dict[str, Callable[[dict[str, str]], Any]] = {
             "status": lambda t: self._choice(t, "status", Status.NOT_EXITED),
             "household_type": lambda t: self._choice(t, "household_type", HouseholdType.GENERAL),
+            "standard": lambda t: self._choice(t, "standard", ""),
             "main_cause": lambda t: self._choice(t, "main_cause"),
             "secondary_causes": self._secondary,
             "relation": lambda t: self._choice(t, "relation"),
+            "ethnicity": lambda t: self._choice(t, "ethnicity", ""),
             "education": lambda t: self._choice(t, "education", ""),
             "school_status": lambda t: self._choice(t, "school_status", SchoolStatus.NONE),
             "health": lambda t: self._choice(t, "health", Health.HEALTHY),
@@ -157,10 +128,15 @@ class RowParser:
             if default is None:
                 raise RowError(self._name(field), "不能为空")
             return default
-        value = LABELS[field].get(text)
+        value = LABELS[field].get(text) or LABELS[field].get(fold(text).lower())
         if value is None:
-            allowed = "、".join(list(LABELS[field])[:8])
-            raise RowError(self._name(field), f"“{text}”不是可用的值（可用：{allowed}…）")
+            typed = self._typed.get(field, text)
+            allowed = "、".join(OFFICIAL.get(field, []))
+            raise RowError(
+                self._name(field),
+                f"“{typed}”不是{self._name(field)}的可用值（可用：{allowed}）",
+                typed,
+            )
         return value
 
     def _flag(self, t: dict[str, str], field: str, default: bool = False) -> bool:
@@ -171,7 +147,7 @@ class RowParser:
             return True
         if text in NO:
             return False
-        raise RowError(self._name(field), f"“{text}”应为“是”或“否”")
+        raise RowError(self._name(field), f"“{self._typed.get(field, text)}”应为“是”或“否”", text)
 
     def _int(self, t: dict[str, str], field: str, low: int, high: int) -> int | None:
         text = t.get(field, "")
@@ -202,45 +178,75 @@ class RowParser:
         return check.normalised, check.birth_date, check.sex, str(check.kind)
 
     def parse(self, cells: list[Any]) -> dict[str, Any]:
+        """The row's values, or RowErrors naming every problem of the row."""
         t = self._texts(cells)
+        n = len(cells)
+        self._typed = {f: clean_text(cells[i] if i < n else None) for f, i in self.index.items()}
+        problems: list[RowError] = []
+
+        def check(fn: Callable[..., Any], *args: Any) -> Any:
+            try:
+                return fn(*args)
+            except RowError as exc:
+                if not exc.value:
+                    exc.value = self._typed.get(_FIELD_OF.get(exc.column, ""), "")
+                problems.append(exc)
+                return _FAILED
+
         number = t["household_number"]
         if not number:
-            raise RowError(self._name("household_number"), "不能为空")
-        if len(number) > 30:
-            raise RowError(self._name("household_number"), "户编号超过 30 个字符")
+            problems.append(RowError(self._name("household_number"), "不能为空"))
+        elif len(number) > 30:
+            problems.append(
+                RowError(self._name("household_number"), "户编号超过 30 个字符", number)
+            )
         name = t["name"]
         if not name:
-            raise RowError(self._name("name"), "不能为空")
-        village = self._village(t)
-        id_number, birth, sex, id_kind = self._id(cells, t)
-        coded = {field: check(t) for field, check in self.coded.items()}
-        status = coded["status"]
-        exit_year = coded["exit_year"]
+            problems.append(RowError(self._name("name"), "不能为空"))
+        village = check(self._village, t)
+        ident = check(self._id, cells, t)
+        coded = {field: check(fn, t) for field, fn in self.coded.items()}
+        status, exit_year = coded["status"], coded["exit_year"]
         if status == Status.EXITED and exit_year is None and "exit_year" in t:
-            raise RowError(self._name("exit_year"), "已脱贫户须填写脱贫年度")
-        income = self._amount(t, "income", -100000, 1000000)
-        sources = {f: self._amount(t, f, 0, 10000000) for f in INCOME_SOURCES}
+            problems.append(RowError(self._name("exit_year"), "已脱贫户须填写脱贫年度"))
+        income = check(self._amount, t, "income", -100000, 1000000)
+        sources = {f: check(self._amount, t, f, 0, 10000000) for f in INCOME_SOURCES}
         income_year = coded["income_year"]
-        if income_year is None and any(v is not None for v in sources.values()):
-            raise RowError(self._name("income_year"), "填写了分项收入时须填写收入年度")
+        if income_year is None and any(v not in (None, _FAILED) for v in sources.values()):
+            problems.append(RowError(self._name("income_year"), "填写了分项收入时须填写收入年度"))
+        if "food_clothing_secure" in t:
+            food = check(self._flag, t, "food_clothing_secure")
+        else:
+            # The national layout has no such column: above the line of the year, enough food
+            # and clothing is taken as met.
+            year = exit_year if isinstance(exit_year, int) else None
+            line = self._line(year or self.today.year)
+            food = isinstance(income, Decimal) and line is not None and income > line
+        phone = check(self._phone, t, "phone")
+        helper_phone = check(self._phone, t, "helper_phone")
+        if problems:
+            relation = coded["relation"]
+            raise RowErrors(
+                problems,
+                {
+                    "household_number": number,
+                    # None: the relation itself is refused, so the row may be the head.
+                    "relation": None if relation is _FAILED else relation,
+                    "size": coded["size"] if isinstance(coded["size"], int) else None,
+                },
+            )
+        village_id, village_rule = village
+        id_number, birth, sex, id_kind = ident
         school = coded["school_status"]
         # School age as of the year the data speaks of: the exit year for an exited household
         # (a child born in 2019 was not of school age when the household left in 2020).
         as_of = datetime.date(exit_year, 12, 31) if exit_year else self.today
         age = _age(birth, min(as_of, self.today))
-        if "food_clothing_secure" in t:
-            food = self._flag(t, "food_clothing_secure")
-        else:
-            # The national layout has no such column: above the line of the year, enough food
-            # and clothing is taken as met.
-            line = self._line(exit_year or self.today.year)
-            food = income is not None and line is not None and income > line
-        phone = self._phone(t, "phone")
-        helper_phone = self._phone(t, "helper_phone")
         # The fields of columnar.SCHEMA (all but the row number).
         return {
             "household_number": number,
-            "village_id": village,
+            "village_id": village_id,
+            "village_rule": village_rule,
             "natural_village": t.get("natural_village", "")[:100],
             **coded,
             "income": None if income is None else str(income),
@@ -258,7 +264,6 @@ class RowParser:
             "id_masked": idnumbers.mask(id_number),
             "sex": sex,
             "birth_date": birth,
-            "ethnicity": t.get("ethnicity", "")[:20],
             "school_age_out": 6 <= age <= 15 and school == SchoolStatus.NONE,
         }
 
@@ -283,29 +288,24 @@ class RowParser:
                 raise RowError(self._name(field), f"“{phone}”不是电话号码")
         return phone
 
-    def _village(self, t: dict[str, str]) -> str:
-        code = t.get("village_code", "")
-        if code:
-            if not (codes.is_digits(code) and len(code) == 12):
-                raise RowError(self._name("village_code"), f"“{code}”不是 12 位村级区划代码")
-            found = self.villages.by_code(code)
-            if found is None:
-                raise RowError(
-                    self._name("village_code"), f"村代码 {code} 不存在，或不在您的权限范围内"
-                )
-            return found
-        if "village" not in self.index:
-            raise RowError(self._name("village_code"), "不能为空")
-        county, township, village = (t.get(f, "") for f in ("county", "township", "village"))
-        if not (county and township and village):
-            raise RowError("县/乡/行政村", "县、乡、行政村都必须填写")
+    def _village(self, t: dict[str, str]) -> tuple[str, str]:
+        """(village code, the rule that found it): see regions.villages."""
         try:
-            found_code = self.villages.by_names(county, township, village)
-        except ValueError as exc:
-            raise RowError(self._name("county"), str(exc)) from None
-        if found_code is None:
-            raise RowError(self._name("village"), f"{county}{township}没有名为“{village}”的行政村")
-        return found_code
+            found = self.villages.resolve(
+                code=t.get("village_code", ""),
+                household_number=t.get("household_number", ""),
+                county=t.get("county", ""),
+                township=t.get("township", ""),
+                village=t.get("village", ""),
+            )
+        except VillageProblem as exc:
+            if exc.column == "names":
+                raise RowError("县/乡/行政村", exc.message) from None
+            field = exc.column if exc.column in self.index else "village"
+            if field not in self.index:
+                field = "village_code"
+            raise RowError(self._name(field), exc.message, self._typed.get(field, "")) from None
+        return found.code, found.rule
 
     def _secondary(self, t: dict[str, str]) -> str:
         text = t.get("secondary_causes", "")
@@ -314,10 +314,19 @@ class RowParser:
         parts = [p for p in text.replace("、", ",").replace("，", ",").split(",") if p]
         values = []
         for part in parts:
-            value = LABELS["main_cause"].get(part.strip())
+            value = LABELS["main_cause"].get(fold(part).lower())
             if value is None:
-                raise RowError(self._name("secondary_causes"), f"“{part}”不是致贫原因")
+                allowed = "、".join(OFFICIAL["main_cause"])
+                raise RowError(
+                    self._name("secondary_causes"),
+                    f"“{part.strip()}”不是致贫原因（可用：{allowed}）",
+                )
             values.append(value)
         if len(values) > 2:
             raise RowError(self._name("secondary_causes"), "次要致贫原因最多两项")
         return json.dumps(values)
+
+
+_FAILED: Any = object()  # a check that failed (its problem is recorded), not a value
+# Column names of the file back to fields, for the value of a problem.
+_FIELD_OF = {name: field for name, field in COLUMNS.items()}

@@ -3,23 +3,14 @@ the fields they fill, and the labels each coded column may hold."""
 
 from __future__ import annotations
 
+import csv
+import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 from xiezuo.core.errors import UserError
-from xiezuo.imports.readers import Table
+from xiezuo.imports.readers import STRIP, Table
 from xiezuo.registry import columnar
-from xiezuo.registry.choices import (
-    Cause,
-    Education,
-    Health,
-    HouseholdType,
-    LabourSkill,
-    MigrantStatus,
-    Relation,
-    SchoolStatus,
-    Status,
-)
 
 COLUMNS = {
     "县": "county",
@@ -52,6 +43,7 @@ COLUMNS = {
     "行政村代码": "village_code",
     "次要致贫原因": "secondary_causes",
     "识别年度": "identified_year",
+    "识别标准": "standard",
     "脱贫年度": "exit_year",
     "证件类型": "id_kind",
     "不愁吃穿": "food_clothing_secure",
@@ -93,6 +85,7 @@ TEMPLATE_COLUMNS = [
     "脱贫属性",
     "脱贫年度",
     "识别年度",
+    "识别标准",
     "贫困户属性",
     "主要致贫原因",
     "次要致贫原因",
@@ -114,82 +107,35 @@ TEMPLATE_COLUMNS = [
 ]
 
 
-def _labels(choices: Any, **synonyms: str) -> dict[str, str]:
-    table = {str(label): value for value, label in choices.choices}
-    table.update({k: v for k, v in synonyms.items()})
-    return table
+CODE_LISTS = Path(__file__).parent / "data" / "code_lists.csv"
 
 
-# What the national export writes in each coded column, with the variants seen in the field.
-LABELS: dict[str, dict[str, str]] = {
-    "relation": _labels(
-        Relation,
-        本人="head",
-        户主本人="head",
-        妻="spouse",
-        夫="spouse",
-        子="son",
-        女="daughter",
-        儿子="son",
-        女儿="daughter",
-        孙子="grandson",
-        孙女="granddaughter",
-        父亲="father",
-        母亲="mother",
-    ),
-    "education": _labels(
-        Education,
-        文盲="illiterate",
-        半文盲="illiterate",
-        中职="vocational",
-        大专="college",
-        本科及以上="college",
-        大学="college",
-    ),
-    "school_status": _labels(
-        SchoolStatus,
-        非在校="none",
-        学前="preschool",
-        七年级="junior",
-        八年级="junior",
-        九年级="junior",
-        一年级="primary",
-        二年级="primary",
-        三年级="primary",
-        四年级="primary",
-        五年级="primary",
-        六年级="primary",
-        高中一年级="senior",
-        高中二年级="senior",
-        高中三年级="senior",
-        中专="vocational",
-        大专="higher",
-        本科="higher",
-    ),
-    "health": _labels(Health, 患有大病="serious", 长期慢性病患者="chronic", 残疾人="disabled"),
-    "labour_skill": _labels(
-        LabourSkill,
-        普通="ordinary",
-        技能="skilled",
-        弱劳动力="weak",
-        半劳动力="weak",
-        丧失="lost",
-        无="none",
-    ),
-    "migrant_status": _labels(MigrantStatus, 县外省内务工="in_province", 不务工="none", 无="none"),
-    "status": _labels(Status, 脱贫="exited", 稳定脱贫="exited", 预脱贫="exited"),
-    "household_type": _labels(
-        HouseholdType,
-        一般户="general",
-        低保户="dibao",
-        特困户="tekun",
-        五保户="tekun",
-        特困供养户="tekun",
-    ),
-    "main_cause": _labels(Cause),
-}
-YES = {"是", "y", "yes", "1", "√", "有", "true"}
-NO = {"否", "n", "no", "0", "×", "无", "false", ""}
+def fold(text: str) -> str:
+    """A label as labels are compared: trimmed, full-width folded to half-width (NFKC)."""
+    text = text.strip(STRIP)
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
+
+
+def _code_lists(path: Path = CODE_LISTS) -> tuple[dict[str, dict[str, str]], dict[str, list[str]]]:
+    """(field → folded label → code, field → the official labels in order) from the data file:
+    every label of every period maps to one code (see data/README.md for the sources)."""
+    labels: dict[str, dict[str, str]] = {}
+    official: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            field, code, label = row["field"], row["code"], row["label"]
+            labels.setdefault(field, {})[fold(label).lower()] = code
+            if row["official"] == "1":
+                official.setdefault(field, []).append(label)
+    return labels, official
+
+
+LABELS, OFFICIAL = _code_lists()
+# 次要致贫原因 holds the labels of 主要致贫原因.
+LABELS["secondary_causes"] = LABELS["main_cause"]
+OFFICIAL["secondary_causes"] = OFFICIAL["main_cause"]
+YES = {label for label, code in LABELS["flag"].items() if code == "yes"}
+NO = {label for label, code in LABELS["flag"].items() if code == "no"} | {""}
 
 
 @dataclass
@@ -214,18 +160,6 @@ def map_columns(table: Table) -> ColumnMap:
     return ColumnMap(index, names)
 
 
-_CHOICES: dict[str, Any] = {
-    "relation": Relation,
-    "education": Education,
-    "school_status": SchoolStatus,
-    "health": Health,
-    "labour_skill": LabourSkill,
-    "migrant_status": MigrantStatus,
-    "status": Status,
-    "household_type": HouseholdType,
-    "main_cause": Cause,
-    "secondary_causes": Cause,
-}
 FLAGS = {
     "dangerous_house",
     "water_secure",
@@ -239,5 +173,4 @@ def choices_of(field: str) -> list[str]:
     """The values a coded column offers (its official labels, not every variant it accepts)."""
     if field in FLAGS:
         return ["是", "否"]
-    choices = _CHOICES.get(field)
-    return [str(label) for _value, label in choices.choices] if choices is not None else []
+    return list(OFFICIAL.get(field, []))

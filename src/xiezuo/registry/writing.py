@@ -80,6 +80,7 @@ HOUSEHOLD_COLUMNS = [
     ("village_id", "varchar(12)"),
     ("natural_village", "varchar(100)"),
     ("household_type", "varchar(10)"),
+    ("standard", "varchar(12)"),
     ("main_cause", "varchar(12)"),
     ("secondary_causes", "varchar(100)"),
     ("status", "varchar(12)"),
@@ -105,7 +106,8 @@ HOUSEHOLD_COLUMNS = [
 ]
 HOUSEHOLD_SQL = (
     "SELECT household_number, MIN(village_id), MIN(natural_village), MIN(household_type), "
-    "MIN(main_cause), MIN(secondary_causes), MIN(status), MAX(exit_year), MIN(identified_year), "
+    "MIN(standard), MIN(main_cause), MIN(secondary_causes), MIN(status), MAX(exit_year), "
+    "MIN(identified_year), "
     "COALESCE(MAX(size), COUNT(*)), "
     # 人均纯收入 as given, else derived from the year's income by source.
     "COALESCE(MAX(CAST(income AS DECIMAL(12, 2))), CASE WHEN MAX(income_year) IS NOT NULL THEN "
@@ -129,11 +131,11 @@ HOUSEHOLD_SQL = (
 )
 HOUSEHOLD_INSERT = (
     "INSERT INTO {household} (number, village_id, natural_village, identified_year, "
-    "household_type, main_cause, secondary_causes, status, exit_year, size, "
+    "household_type, standard, main_cause, secondary_causes, status, exit_year, size, "
     "per_capita_income, food_clothing_secure, education_secure, medical_secure, "
     "housing_secure, water_secure, dangerous_house, water_difficulty, phone_enc, phone_hash, "
     "helper_name, helper_unit, helper_phone_enc, helper_phone_hash, created_at, updated_at) "
-    "SELECT number, village_id, natural_village, identified_year, household_type, "
+    "SELECT number, village_id, natural_village, identified_year, household_type, standard, "
     "main_cause, {causes}, status, exit_year, size, income, food = 1, "
     "education = 1, medical = 1, dangerous = 0, water = 1, dangerous = 1, "
     "water_difficulty = 1, phone_enc, phone_hash, helper_name, helper_unit, helper_phone_enc, "
@@ -146,6 +148,7 @@ HOUSEHOLD_UPDATED = [
     "village_id",
     "natural_village",
     "household_type",
+    "standard",
     "main_cause",
     "secondary_causes",
     "status",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import cast
+from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from xiezuo.accounts.policy import allows
 from xiezuo.accounts.requests import actor
 from xiezuo.core.errors import Forbidden, NotFound, UserError
-from xiezuo.imports import kinds, policy, selectors, services, templates
+from xiezuo.imports import kinds, policy, problems, selectors, services, templates
 from xiezuo.imports.models import ImportBatch
 
 
@@ -115,3 +116,17 @@ def import_commit(request: HttpRequest, batch_id: str) -> HttpResponse:
 @require_GET
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     return templates.template_response(kind)
+
+
+@login_required
+@require_GET
+def import_problems(request: HttpRequest, batch_id: str) -> HttpResponse:
+    """Every problem of the batch as a workbook, beside the original rows."""
+    batch = _batch(request, batch_id)
+    name, content = problems.problems_workbook(batch)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response

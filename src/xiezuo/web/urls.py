@@ -97,4 +97,9 @@ urlpatterns = [
     path("verify/runs/<int:pk>/findings.xlsx", verify_views.verify_export, name="verify_export"),
     path("verify/findings/<int:pk>/decide/", verify_views.verify_decide, name="verify_decide"),
     path("verify/record/<str:kind>/<int:pk>/", verify_views.verify_record, name="verify_record"),
+    path(
+        "imports/<str:batch_id>/problems.xlsx",
+        imports_views.import_problems,
+        name="import_problems",
+    ),
 ]

@@ -45,10 +45,20 @@ class Command(XiezuoCommand):
             f"批次 {batch.pk}：{batch.message}（检查用时 {checked - started:.1f} 秒）"
         )
         if batch.rows_with_errors:
+            for kind in batch.summary.get("problems", []):
+                self.stdout.write(f"  {kind['kind']}：{kind['count']} {kind['unit']}")
             for issue in ImportIssue.objects.filter(batch=batch)[: options["show"]]:
-                self.stdout.write(f"  第 {issue.row} 行 {issue.column}：{issue.message}")
-            raise UserError(f"发现 {batch.rows_with_errors} 处问题，未写入任何数据")
-        self.stdout.write(f"预览：{batch.summary}")
+                value = f"“{issue.value}”" if issue.value else ""
+                self.stdout.write(f"  第 {issue.row} 行 {issue.column} {value}：{issue.message}")
+            raise UserError(f"{batch.rows_with_errors} 行有问题，未写入任何数据")
+        # The kind words its own preview (imports knows no kind's fields).
+        lines = batch.summary.get("preview_text")
+        if lines:
+            self.stdout.write("预览：")
+            for line in lines:
+                self.stdout.write(f"  {line}")
+        else:
+            self.stdout.write(f"共 {batch.rows_read} 行")
         if options["commit"]:
             batch = services.batch_commit(batch, actor=actor)
             done = time.perf_counter()

@@ -86,6 +86,19 @@ class Command(XiezuoCommand):
                 f"停用 {report.retired} 个不再列出的代码"
             )
         )
+        if report.former_source:
+            self.stdout.write(
+                f"已加载村的旧名 {report.former_names} 条（{report.former_source}），"
+                "导入 2019–2021 年的名册时按旧名找到现在的村"
+            )
+        elif max_level >= Level.VILLAGE:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"未找到 {services.FORMER_VILLAGES}"
+                    "（区划目录或 XIEZUO_SHARED_DATA/divisions）："
+                    "名册中 2021 年的村名将无法识别"
+                )
+            )
         if report.orphans:
             self.stdout.write(
                 self.style.WARNING(
