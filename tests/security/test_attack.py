@@ -200,6 +200,7 @@ URLS: dict[str, Probe] = {
     ),
     "web:import_list": Probe(LIST, "/imports/", posts=({"kind": "registry"},), own_success=True),
     "web:import_template": pub("/imports/template/registry.xlsx"),
+    "web:import_problems": o("/imports/{batch}/problems.xlsx"),
     "web:import_detail": o("/imports/{batch}/"),
     "web:import_commit": o("/imports/{batch}/commit/", {}, get=False),
     # The admin's own pages; its model pages come from ADMIN_MODELS.
