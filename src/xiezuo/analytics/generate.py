@@ -7,6 +7,12 @@ come from a small pool of characters, regions are invented codes in 52 (Guizhou-
 has work to do: unregistered people, invalid numbers with a typing-slip variant that is some
 member's, cancelled households, children and the over-60s in labour records, the same person
 reported by two units, people outside the pairing's area.
+
+For the yearly assessment it writes two years, 2025 and 2026 (the people served are 2026's):
+what every pairing's records add to each agreement indicator, mostly in approved reports, the
+agreements' targets (set around what was delivered, so some are met and some not), placements
+of about 3 % of members in the paired eastern prefecture, every household's per-capita income
+in both years, and about 0.5 % of households returned to poverty.
 """
 
 from __future__ import annotations
@@ -15,7 +21,14 @@ import datetime
 import json
 from pathlib import Path
 
-from xiezuo.analytics.snapshot import MANIFEST, SCHEMA_VERSION, SCHEMAS
+from xiezuo.analytics.snapshot import (
+    INDUSTRY_INDICATOR,
+    MANIFEST,
+    PROJECT_INDICATOR,
+    SCHEMA_VERSION,
+    SCHEMAS,
+    TRAINING_INDICATOR,
+)
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰"
@@ -68,6 +81,10 @@ def nation(
         SELECT '32' || lpad(CAST(p + 1 AS VARCHAR), 2, '0') || '00', '东部市' || p, CAST(2 AS TINYINT),
                '320000', '32' || lpad(CAST(p + 1 AS VARCHAR), 2, '0'), false, NULL, false
         FROM range({pairings}) t(p)
+        UNION ALL
+        SELECT '520000', '西部省', CAST(1 AS TINYINT), NULL, '52', false, NULL, false
+        UNION ALL
+        SELECT '320000', '东部省', CAST(1 AS TINYINT), NULL, '32', false, NULL, false
         """,
     )
     db.execute(
@@ -78,15 +95,19 @@ def nation(
                     || lpad(CAST({h("i")} % 20 + 1 AS VARCHAR), 3, '0')
                     || lpad(CAST({h("i + 7")} % 30 + 1 AS VARCHAR), 3, '0') AS village_code,
                CASE WHEN {h("i + 3")} % 100 < 2 THEN 'cancelled'
-                    WHEN {h("i + 3")} % 100 < 70 THEN 'exited' ELSE 'not_exited' END AS status
+                    WHEN {h("i + 3")} % 100 < 70 AND {h("i + 43")} % 1000 < 7 THEN 'returned'
+                    WHEN {h("i + 3")} % 100 < 70 THEN 'exited' ELSE 'not_exited' END AS status,
+               CAST(2025 + {h("i + 47")} % 2 AS SMALLINT) AS returned_in
         FROM range({households}) t(i)"""
     )
     copy(
         "households",
         """SELECT household_id, 'H' || household_id AS number, village_code, status,
-                  CAST(CASE WHEN status = 'exited' THEN 2019 END AS SMALLINT) AS exit_year,
+                  CAST(CASE WHEN status IN ('exited', 'returned') THEN 2019 END AS SMALLINT)
+                  AS exit_year,
                   CAST(CASE WHEN status = 'cancelled' THEN 2020 END AS SMALLINT) AS cancelled_year,
-                  CASE WHEN status = 'cancelled' THEN '死亡' ELSE '' END AS cancel_reason
+                  CASE WHEN status = 'cancelled' THEN '死亡' ELSE '' END AS cancel_reason,
+                  CASE WHEN status = 'returned' THEN returned_in END AS returned_year
            FROM hh""",
     )
     db.execute(
@@ -118,26 +139,159 @@ def nation(
                   CAST(NULL AS SMALLINT) AS end_year, 'active' AS status
            FROM range({pairings}) t(p)""",
     )
+    # Two years of records for the assessment: 2026's trainings name the people served (below),
+    # 2025 is the year before, for growth. One report per pairing, year and side, approved but
+    # for a few of 2026's; the number of records per pairing and year grows with the nation.
+    prefectures = counties // 10
+    scale = max(members // 1_000_000, 1)
     db.execute(
-        f"""CREATE TEMP TABLE rr AS
-        SELECT 'training' AS record_kind, r AS record_id, r AS report_id, r % {pairings} AS pairing_id,
-               CASE WHEN r % 5 = 0
-                    THEN '52' || lpad(CAST((r % {pairings}) % {counties // 10} + 1 AS VARCHAR), 2, '0') || '00'
-                    ELSE '32' || lpad(CAST(r % {pairings} + 1 AS VARCHAR), 2, '0') || '00' END AS reporter_code,
+        "CREATE TEMP MACRO east_of(p) AS '32' || lpad(CAST(p + 1 AS VARCHAR), 2, '0') || '00'"
+    )
+    db.execute(
+        f"CREATE TEMP MACRO west_of(p) AS '52' || lpad(CAST(p % {prefectures} + 1 AS VARCHAR), 2, '0') || '00'"
+    )
+    db.execute(
+        f"CREATE TEMP MACRO county_of(p, k) AS '52' || lpad(CAST(p % {prefectures} + 1 AS VARCHAR), 2, '0') "
+        "|| lpad(CAST(k % 10 + 1 AS VARCHAR), 2, '0')"
+    )
+
+    def cells(n: int) -> str:
+        """n rows for each pairing p and year y: i numbers them all, k from 0 to n - 1."""
+        return (
+            f"(SELECT i, i % {pairings} AS p, CAST(2025 + (i // {pairings}) % 2 AS SMALLINT) AS y, "
+            f"i // {2 * pairings} AS k FROM range({pairings * 2 * n}) t(i))"
+        )
+
+    db.execute(
+        f"""CREATE TEMP TABLE reports AS
+        SELECT p AS pairing_id, CAST(y AS SMALLINT) AS year, s AS side,
+               CAST(y * 1000 + p * 2 + CASE WHEN s = 'west' THEN 1 ELSE 0 END AS BIGINT) AS report_id,
+               CASE WHEN s = 'east' THEN east_of(p) ELSE west_of(p) END AS reporter_code,
+               CASE WHEN y = 2026 AND s = 'west' AND p % 10 = 3 THEN 'submitted'
+                    WHEN y = 2026 AND s = 'west' AND p % 20 = 7 THEN 'returned'
+                    WHEN y = 2026 AND s = 'east' AND p % 30 = 11 THEN 'draft'
+                    ELSE 'approved' END AS report_state
+        FROM range({pairings}) a(p), (VALUES (2025), (2026)) b(y), (VALUES ('east'), ('west')) c(s)"""
+    )
+    kinds = "['cadres', 'grassroots', 'leaders', 'professionals', 'labourers']"
+    db.execute(
+        f"""CREATE TEMP TABLE tr AS
+        SELECT r AS record_id, r % {pairings} AS pairing_id, CAST(2026 AS SMALLINT) AS year,
                CASE WHEN r % 5 = 0 THEN 'west' ELSE 'east' END AS side,
-               'submitted' AS report_state, CAST(2026 AS SMALLINT) AS year,
                DATE '2026-01-01' + CAST(r % 360 AS INTEGER) AS date,
-               CASE WHEN r % 3 = 0 THEN 'cadres' ELSE 'labourers' END AS training_kind
-        FROM range({records}) t(r)"""
+               CASE WHEN r % 3 = 0 THEN 'cadres' ELSE 'labourers' END AS training_kind,
+               {per_record} + {h("r + 59")} % 20 AS trainees
+        FROM range({records}) t(r)
+        UNION ALL
+        -- 2025: about a tenth fewer trainings of the same kinds, none naming people here.
+        SELECT {records} + r, r % {pairings}, CAST(2025 AS SMALLINT),
+               CASE WHEN r % 5 = 0 THEN 'west' ELSE 'east' END,
+               DATE '2025-01-01' + CAST(r % 360 AS INTEGER),
+               CASE WHEN r % 3 = 0 THEN 'cadres' ELSE 'labourers' END,
+               {per_record} + {h("r + 61")} % 20
+        FROM range({records * 9 // 10}) t(r)
+        UNION ALL
+        -- Every kind of trainee in every pairing and year, so each training indicator has some.
+        SELECT {2 * records} + i, p, y, CASE WHEN k % 3 = 0 THEN 'west' ELSE 'east' END,
+               make_date(y, 1, 1) + CAST({h("i + 63")} % 360 AS INTEGER),
+               list_element({kinds}, CAST(k % 5 + 1 AS INTEGER)), 10 + {h("i + 65")} % 60
+        FROM {cells(10 * scale)}"""
+    )
+    firms = 4 * scale
+    db.execute(
+        f"""CREATE TEMP TABLE ind AS
+        SELECT i AS record_id, p AS pairing_id, y AS year,
+               CASE WHEN k % 4 = 1 THEN 'west' ELSE 'east' END AS side,
+               make_date(y, 1, 1) + CAST({h("i + 67")} % 360 AS INTEGER) AS date,
+               county_of(p, {h("i + 71")}) AS place_code,
+               -- The western side reports the same enterprise again (k = 1 is k = 0's), and
+               -- half of 2025's enterprises report again in 2026: counted once per year.
+               p * 100000 + CASE WHEN k = 1 THEN 0 ELSE k END + (y - 2025) * {firms // 2} AS firm,
+               CAST(200 + {h("i + 73")} % 480000 / 100 AS DECIMAL(14, 2)) AS investment
+        FROM {cells(firms)}"""
+    )
+    db.execute(
+        f"""CREATE TEMP TABLE pj AS
+        SELECT i AS record_id, p AS pairing_id, y AS year,
+               CASE WHEN k % 2 = 0 THEN 'east' ELSE 'west' END AS side,
+               make_date(y, 1, 1) + CAST({h("i + 75")} % 360 AS INTEGER) AS date,
+               county_of(p, {h("i + 77")}) AS place_code
+        FROM {cells(3 * scale)}"""
+    )
+    trained = (
+        "CASE "
+        + " ".join(f"WHEN training_kind = '{k}' THEN '{v}'" for k, v in TRAINING_INDICATOR.items())
+        + " END"
     )
     copy(
         "records",
-        """SELECT record_kind, record_id, report_id, pairing_id, reporter_code, side, report_state,
-                  year, date, training_kind,
-                  CASE WHEN training_kind = 'cadres' THEN 'cadres_trained' ELSE 'labourers_trained' END
-                  AS indicator, CAST(NULL AS VARCHAR) AS place_code
-           FROM rr""",
+        f"""SELECT 'training' AS record_kind, t.record_id, r.report_id, t.pairing_id, r.reporter_code,
+                  t.side, r.report_state, t.year, t.date, t.training_kind, {trained} AS indicator,
+                  CAST(NULL AS VARCHAR) AS place_code
+           FROM tr t JOIN reports r USING (pairing_id, year, side)
+           UNION ALL
+           SELECT 'industry', t.record_id, r.report_id, t.pairing_id, r.reporter_code, t.side,
+                  r.report_state, t.year, t.date, NULL, '{INDUSTRY_INDICATOR}', t.place_code
+           FROM ind t JOIN reports r USING (pairing_id, year, side)
+           UNION ALL
+           SELECT 'project', t.record_id, r.report_id, t.pairing_id, r.reporter_code, t.side,
+                  r.report_state, t.year, t.date, NULL, '{PROJECT_INDICATOR}', t.place_code
+           FROM pj t JOIN reports r USING (pairing_id, year, side)
+           ORDER BY record_kind DESC, record_id""",
     )
+    # What the records add to each indicator, as cooperation.measures.TALLIES takes them: funds
+    # of a few hundred 万元 (fiscal aid as the east reports it), people sent and trained,
+    # enterprises by credit code, investment, workshops, consumption aid.
+    fiscal, social, cadres = 4 * scale, 3 * scale, 2 * scale
+    check = "'0123456789ABCDEFGHJKLMNPQRTUWXY'"
+    db.execute(
+        f"""CREATE TEMP TABLE am AS
+        WITH ind_codes AS (
+            -- 18 characters like a unified social credit code: 91, the region, a serial, a check.
+            SELECT *, '91' || east_of(pairing_id) || lpad(CAST(firm AS VARCHAR), 9, '0')
+                      || substr({check}, CAST({h("firm")} % 31 + 1 AS INTEGER), 1) AS credit_code
+            FROM ind
+        ), counted AS (
+            SELECT 'fund' AS record_kind, i AS record_id, p AS pairing_id, y AS year,
+                   'east' AS side, 'fiscal_aid' AS indicator,
+                   100 + {h("i + 81")} % 80000 / 100 AS amount, CAST(NULL AS VARCHAR) AS distinct_key
+            FROM {cells(fiscal)}
+            UNION ALL
+            SELECT 'fund', {pairings * 2 * fiscal} + i, p, y,
+                   CASE WHEN k % 2 = 0 THEN 'east' ELSE 'west' END, 'social_funds',
+                   20 + {h("i + 83")} % 28000 / 100, NULL
+            FROM {cells(social)}
+            UNION ALL
+            SELECT 'project', record_id, pairing_id, year, side, 'projects', 1, NULL FROM pj
+            UNION ALL
+            SELECT 'talent', i, p, y, 'east', 'cadres_sent', 1, NULL FROM {cells(cadres)}
+            UNION ALL
+            SELECT 'talent', {pairings * 2 * cadres} + i, p, y,
+                   CASE WHEN k % 4 = 0 THEN 'west' ELSE 'east' END, 'professionals_sent', 1, NULL
+            FROM {cells(5 * scale)}
+            UNION ALL
+            SELECT 'training', record_id, pairing_id, year, side, {trained}, trainees, NULL FROM tr
+            UNION ALL
+            SELECT 'industry', record_id, pairing_id, year, side, 'enterprises', 1, credit_code
+            FROM ind_codes
+            UNION ALL
+            SELECT 'industry', record_id, pairing_id, year, side, 'investment', investment, NULL
+            FROM ind_codes
+            UNION ALL
+            SELECT 'industry', record_id, pairing_id, year, side, 'workshops', 1, credit_code
+            FROM ind_codes WHERE firm % 2 = 0  -- half the enterprises run a workshop
+            UNION ALL
+            SELECT 'consumption', i, p, y, CASE WHEN k % 3 = 0 THEN 'east' ELSE 'west' END,
+                   'consumption_aid', 30 + {h("i + 85")} % 77000 / 100, NULL
+            FROM {cells(4 * scale)}
+        )
+        SELECT c.record_kind, c.record_id, r.report_id, c.pairing_id, r.reporter_code, c.side,
+               r.report_state, CAST(c.year AS SMALLINT) AS year, c.indicator,
+               CAST(ROUND(c.amount, 2) AS DOUBLE) AS amount, c.distinct_key
+        FROM counted c JOIN reports r USING (pairing_id, year, side)
+        ORDER BY c.indicator, c.record_id"""
+    )
+    copy("amounts", "SELECT * FROM am")
     # People: each record's people drawn from the counties of its pairing's western side (so most
     # are in the area); 3 % unregistered, 2 % invalid numbers whose slip is the member's.
     db.execute(
@@ -191,6 +345,98 @@ def nation(
         "beneficiaries",
         "SELECT CAST(NULL AS BIGINT) AS beneficiary_id, CAST(NULL AS BIGINT) AS record_id, "
         "CAST(NULL AS VARCHAR) AS number, CAST(NULL AS BIGINT) AS household_id WHERE false",
+    )
+    # Placements of about 3 % of members, in the eastern prefecture paired with their own (one
+    # of the two): some found on their own, some not registered poor, a tenth with a second
+    # job in 2026, a tenth of the jobs elsewhere in the east.
+    db.execute(
+        f"""CREATE TEMP TABLE pl AS
+        WITH placed AS (
+            SELECT i, (i % {households}) % {counties} AS c,
+                   ((i % {households}) % {counties}) // 10 + {prefectures} * ({h("i + 87")} % 2) AS p,
+                   {h("i + 89")} % 10 = 0 AS again
+            FROM range({members}) t(i)
+            WHERE {h("i + 53")} % 100 < 3
+        ), jobs AS (
+            SELECT *, 0 AS n,
+                   CASE WHEN again THEN DATE '2025-01-01' + CAST({h("i + 91")} % 360 AS INTEGER)
+                        ELSE DATE '2025-01-01' + CAST({h("i + 91")} % 700 AS INTEGER) END AS start
+            FROM placed
+            UNION ALL
+            SELECT *, 1, DATE '2026-03-01' + CAST({h("i + 93")} % 200 AS INTEGER) FROM placed
+            WHERE again
+        )
+        SELECT row_number() OVER (ORDER BY i, n) AS placement_id,
+               CASE WHEN {h("i + 95")} % 100 < 4 THEN md5('u' || i) ELSE md5('m' || i) END
+               AS id_hash,
+               '52' || lpad(CAST(c // 10 + 1 AS VARCHAR), 2, '0')
+                    || lpad(CAST(c % 10 + 1 AS VARCHAR), 2, '0') AS home_county,
+               CASE WHEN {h("i + n + 97")} % 10 = 0 THEN east_of((p + 7) % {pairings})
+                    ELSE east_of(p) END AS place_code,
+               {h("i + n + 99")} % 100 >= 20 AS organised,
+               CASE WHEN {h("i + n + 99")} % 100 < 20 THEN NULL
+                    WHEN {h("i + n + 101")} % 3 = 0 THEN home_county ELSE east_of(p) END
+               AS organiser_code,
+               start,
+               CASE WHEN n = 0 AND again THEN LEAST(start + CAST(30 + {h("i + 103")} % 300 AS INTEGER), DATE '2026-02-28')
+                    WHEN n = 0 AND {h("i + 105")} % 5 < 2
+                    THEN LEAST(start + CAST(30 + {h("i + 107")} % 400 AS INTEGER), DATE '2026-12-31')
+               END AS "end",
+               {h("i + 95")} % 100 >= 4 AS registered,
+               CAST(2500 + {h("i + n + 109")} % 5000 AS INTEGER) AS wage
+        FROM jobs"""
+    )
+    copy(
+        "placements",
+        f"""SELECT placement_id, id_hash, {key} AS id_key, home_county, place_code, organiser_code,
+                  start, "end", organised, registered, wage
+           FROM pl""",
+    )
+    # Targets for every pairing, year and indicator, set around what was delivered (85-115 %),
+    # so some are met and some not. Indicators in 万元 to the fen, the others whole.
+    wan = "('fiscal_aid', 'social_funds', 'investment', 'consumption_aid')"
+    copy(
+        "targets",
+        f"""WITH delivered AS (
+            SELECT pairing_id, year, indicator,
+                   CASE WHEN COUNT(distinct_key) > 0 THEN COUNT(DISTINCT distinct_key)
+                        ELSE SUM(amount) END AS v
+            FROM am GROUP BY pairing_id, year, indicator
+            UNION ALL
+            SELECT c.p, c.y, 'placements', COUNT(DISTINCT pl.id_hash)
+            FROM {cells(1)} c
+            LEFT JOIN pl ON substr(pl.home_county, 1, 4) = substr(west_of(c.p), 1, 4)
+                AND pl.registered AND pl.start <= make_date(c.y, 12, 31)
+                AND (pl."end" IS NULL OR pl."end" >= make_date(c.y, 1, 1))
+                AND (substr(pl.place_code, 1, 4) = substr(east_of(c.p), 1, 4)
+                     OR substr(pl.organiser_code, 1, 4) = substr(east_of(c.p), 1, 4))
+            GROUP BY c.p, c.y
+            UNION ALL
+            SELECT p, y, 'county_pairs', 3 + {h("i + 111")} % 6 FROM {cells(1)}
+            UNION ALL
+            SELECT p, y, 'village_pairs', 20 + {h("i + 113")} % 40 FROM {cells(1)}
+        )
+        SELECT CAST(year AS BIGINT) * 1000 + pairing_id AS agreement_id, pairing_id,
+               CAST(year AS SMALLINT) AS year, indicator,
+               CAST(CASE WHEN indicator IN {wan} THEN ROUND(v * f, 2)
+                         ELSE GREATEST(ROUND(v * f), 1) END AS DOUBLE) AS value
+        FROM (SELECT *, 0.85 + hash(pairing_id, year, indicator, {s}) % 31 / 100 AS f
+              FROM delivered)
+        ORDER BY agreement_id, indicator""",
+    )
+    # Every household's per-capita net income (yuan) in both years, 2026's a little higher.
+    copy(
+        "incomes",
+        f"""WITH base AS (
+            SELECT household_id, ROUND(4000 + {h("household_id + 115")} % 1200000 / 100, 2) AS y2025,
+                   1.02 + {h("household_id + 117")} % 9 / 100 AS growth
+            FROM hh
+        )
+        SELECT household_id, CAST(2025 AS SMALLINT) AS year, CAST(y2025 AS DOUBLE) AS per_capita
+        FROM base
+        UNION ALL
+        SELECT household_id, CAST(2026 AS SMALLINT), CAST(ROUND(y2025 * growth, 2) AS DOUBLE)
+        FROM base""",
     )
     rows = {
         name: int(db.execute(f"SELECT COUNT(*) FROM '{out / (name + '.parquet')}'").fetchone()[0])  # type: ignore[index]

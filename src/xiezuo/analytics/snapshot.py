@@ -13,6 +13,10 @@ integer; they *are* the ID number, so a keyed integer is used instead — it joi
 files can be copied to a cluster without copying anyone's ID number. What the linkage needs from
 a damaged number (its birth date, its county prefix, the keyed hashes of the valid numbers one
 typing slip away) is worked out here, where the key is, and written beside it.
+
+Since version 2 it also holds what the yearly assessment measures in SQL: what each record adds
+to each agreement indicator (`amounts`, by the tallies agreement progress uses), the agreements'
+targets, labour placements, and households' per-capita income by year.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +37,7 @@ from xiezuo.core import crypto
 from xiezuo.core.errors import UserError
 from xiezuo.registry import idnumbers
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MANIFEST = "manifest.json"
 CHUNK = 100_000
 
@@ -61,6 +66,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("exit_year", pa.int16()),
             ("cancelled_year", pa.int16()),
             ("cancel_reason", pa.string()),
+            ("returned_year", pa.int16()),
         ]
     ),
     "members": pa.schema(
@@ -133,6 +139,52 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("record_id", pa.int64()),
             ("number", pa.string()),
             ("household_id", pa.int64()),
+        ]
+    ),
+    "amounts": pa.schema(
+        [
+            ("record_kind", pa.string()),
+            ("record_id", pa.int64()),
+            ("report_id", pa.int64()),
+            ("pairing_id", pa.int64()),
+            ("reporter_code", pa.string()),
+            ("side", pa.string()),
+            ("report_state", pa.string()),
+            ("year", pa.int16()),
+            ("indicator", pa.string()),
+            ("amount", pa.float64()),
+            ("distinct_key", pa.string()),
+        ]
+    ),
+    "targets": pa.schema(
+        [
+            ("agreement_id", pa.int64()),
+            ("pairing_id", pa.int64()),
+            ("year", pa.int16()),
+            ("indicator", pa.string()),
+            ("value", pa.float64()),
+        ]
+    ),
+    "placements": pa.schema(
+        [
+            ("placement_id", pa.int64()),
+            ("id_hash", pa.string()),
+            ("id_key", pa.int64()),
+            ("home_county", pa.string()),
+            ("place_code", pa.string()),
+            ("organiser_code", pa.string()),
+            ("start", pa.date32()),
+            ("end", pa.date32()),
+            ("organised", pa.bool_()),
+            ("registered", pa.bool_()),
+            ("wage", pa.int32()),
+        ]
+    ),
+    "incomes": pa.schema(
+        [
+            ("household_id", pa.int64()),
+            ("year", pa.int16()),
+            ("per_capita", pa.float64()),
         ]
     ),
 }
@@ -312,22 +364,28 @@ def _households() -> Iterator[tuple[Any, ...]]:
     from xiezuo.registry.choices import Status
     from xiezuo.registry.models import Household, StatusChange
 
-    # The latest cancellation of each household: when, and why (死亡, 识别不准 ...).
-    cancelled: dict[int, tuple[int | None, str]] = {}
-    for hid, year, reason in (
-        StatusChange.objects.filter(to_status=Status.CANCELLED)
+    # Each household's latest change to a status that carries a year here: its cancellation
+    # (when, and why: 死亡, 识别不准 ...) and its return to poverty (返贫). Only the change to
+    # the status it holds now is written: a household cancelled once and reinstated is not.
+    latest: dict[tuple[int, str], tuple[int | None, str]] = {}
+    for hid, to, year, reason in (
+        StatusChange.objects.filter(to_status__in=[Status.CANCELLED, Status.RETURNED])
         .order_by("household_id", "at", "id")
-        .values_list("household_id", "year", "reason")
+        .values_list("household_id", "to_status", "year", "reason")
         .iterator(chunk_size=CHUNK)
     ):
-        cancelled[hid] = (year, reason)
+        latest[(hid, to)] = (year, reason)
     for hid, number, village, status, exit_year in (
         Household.objects.order_by("pk")
         .values_list("pk", "number", "village_id", "status", "exit_year")
         .iterator(chunk_size=CHUNK)
     ):
-        year, reason = cancelled.get(hid, (None, "")) if status == Status.CANCELLED else (None, "")
-        yield (hid, number, village, status, exit_year, year, reason)
+        year, reason, returned = None, "", None
+        if status == Status.CANCELLED:
+            year, reason = latest.get((hid, status), (None, ""))
+        elif status == Status.RETURNED:
+            returned = latest.get((hid, status), (None, ""))[0]
+        yield (hid, number, village, status, exit_year, year, reason, returned)
 
 
 def _members() -> Iterator[tuple[Any, ...]]:
@@ -440,6 +498,120 @@ def _beneficiaries() -> Iterator[tuple[Any, ...]]:
     )
 
 
+def _amounts() -> Iterator[tuple[Any, ...]]:
+    """What each record adds to each agreement indicator, by the very tallies agreement progress
+    uses (cooperation.measures.TALLIES), over every report whatever its state: the assessment
+    picks the approved ones, a working view may take them all."""
+    from xiezuo.cooperation.measures import TALLIES
+    from xiezuo.cooperation.specs import SPECS
+
+    kinds = {spec.model: spec.kind for spec in SPECS.values()}
+    for indicator, tally in TALLIES.items():
+        # The record and its report (not the record's date), then the fields the tally reads.
+        head = ("pk", *_REPORT[:-1])
+        extra = [f for f in (tally.total, tally.distinct) if f]
+        for row in (
+            tally.model._default_manager.filter(tally.where)
+            .order_by("pk")
+            .values_list(*head, *extra)
+            .iterator(chunk_size=CHUNK)
+        ):
+            got = dict(zip(extra, row[len(head) :], strict=True))
+            if tally.total is None:
+                amount: float | None = 1.0  # the tally counts records (or distinct keys)
+            else:
+                total = got[tally.total]
+                amount = None if total is None else float(total)
+            key = got[tally.distinct] if tally.distinct else None
+            yield (kinds[tally.model], *row[: len(head)], str(indicator), amount, key)
+
+
+def _targets() -> Iterator[tuple[Any, ...]]:
+    from xiezuo.pairing.models import Target
+
+    for agreement, pairing, year, indicator, value in (
+        Target.objects.order_by("agreement_id", "indicator")
+        .values_list(
+            "agreement_id", "agreement__pairing_id", "agreement__year", "indicator", "value"
+        )
+        .iterator(chunk_size=CHUNK)
+    ):
+        yield (agreement, pairing, year, indicator, float(value))
+
+
+def _placements() -> Iterator[tuple[Any, ...]]:
+    from xiezuo.labour.choices import PlacementFlag
+    from xiezuo.labour.models import Placement
+
+    unregistered = PlacementFlag.UNREGISTERED.value
+    for pk, id_hash, home, place, organiser, start, end, organised, flags, wage in (
+        Placement.objects.order_by("pk")
+        .values_list(
+            "pk",
+            "id_hash",
+            "home_county_id",
+            "place_id",
+            "organiser_region_id",
+            "start",
+            "end",
+            "organised",
+            "flags",
+            "wage",
+        )
+        .iterator(chunk_size=CHUNK)
+    ):
+        registered = unregistered not in (flags or [])
+        yield (
+            pk,
+            id_hash or None,
+            hash_key(id_hash),
+            home,
+            place,
+            organiser,
+            start,
+            end,
+            organised,
+            registered,
+            wage,
+        )
+
+
+def per_capita_net(
+    wages: Decimal,
+    business: Decimal,
+    property_income: Decimal,
+    transfers: Decimal,
+    production_costs: Decimal,
+    persons: int,
+) -> Decimal:
+    """A year's per-capita net income as registry.HouseholdIncome.per_capita_net works it out
+    (sources less production costs, over the persons, to the fen), from the stored columns
+    rather than from a model object per household and year."""
+    net = wages + business + property_income + transfers - production_costs
+    return (net / max(persons, 1)).quantize(Decimal("0.01"))
+
+
+def _incomes() -> Iterator[tuple[Any, ...]]:
+    from xiezuo.registry.models import HouseholdIncome
+
+    for hid, year, wages, business, property_income, transfers, costs, persons in (
+        HouseholdIncome.objects.order_by("household_id", "year")
+        .values_list(
+            "household_id",
+            "year",
+            "wages",
+            "business",
+            "property_income",
+            "transfers",
+            "production_costs",
+            "persons",
+        )
+        .iterator(chunk_size=CHUNK)
+    ):
+        net = per_capita_net(wages, business, property_income, transfers, costs, persons)
+        yield (hid, year, float(net))
+
+
 def export(out: Path, *, progress: Progress | None = None) -> Manifest:
     """Write a complete snapshot into `out` (created if needed). The manifest is written last,
     so a directory without one is an export that did not finish and is never read."""
@@ -455,6 +627,10 @@ def export(out: Path, *, progress: Progress | None = None) -> Manifest:
         "people": lambda: _people(slips),
         "id_variants": lambda: slips,
         "beneficiaries": _beneficiaries,
+        "amounts": _amounts,
+        "targets": _targets,
+        "placements": _placements,
+        "incomes": _incomes,
     }
     rows = {
         name: _write(out / f"{name}.parquet", SCHEMAS[name], source(), progress)
