@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "xiezuo.cooperation",
     "xiezuo.analytics",
     "xiezuo.labour",
+    "xiezuo.assessment",
     "xiezuo.web",
     "xiezuo.api",
 ]

@@ -28,6 +28,8 @@ class Engine(Protocol):
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]: ...
 
+    def attach(self, name: str, path: Path) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -52,6 +54,11 @@ class DuckDBEngine:
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.con.execute(sql).fetchall()]
+
+    def attach(self, name: str, path: Path) -> None:
+        """A Parquet file beside the snapshot (a job's own input) as a table."""
+        where = str(path).replace("'", "''")
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{where}')")
 
     def close(self) -> None:
         self.con.close()
@@ -111,6 +118,9 @@ class SparkEngine:
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in self.spark.sql(to_spark(sql)).collect()]
+
+    def attach(self, name: str, path: Path) -> None:
+        self.spark.read.parquet(str(path)).createOrReplaceTempView(name)
 
     def close(self) -> None:
         # The session is kept for the process (starting a JVM costs seconds); views are

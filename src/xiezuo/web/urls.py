@@ -3,6 +3,7 @@ from django.urls import path
 
 from xiezuo.web import (
     analysis_views,
+    assessment_views,
     cooperation_views,
     imports_views,
     labour_views,
@@ -97,6 +98,27 @@ urlpatterns = [
     path("verify/runs/<int:pk>/findings.xlsx", verify_views.verify_export, name="verify_export"),
     path("verify/findings/<int:pk>/decide/", verify_views.verify_decide, name="verify_decide"),
     path("verify/record/<str:kind>/<int:pk>/", verify_views.verify_record, name="verify_record"),
+    path("assessment/", assessment_views.assessment_index, name="assessment_index"),
+    path("assessment/runs/<int:pk>/", assessment_views.assessment_run, name="assessment_run"),
+    path("assessment/systems/", assessment_views.assessment_systems, name="assessment_systems"),
+    path(
+        "assessment/systems/<int:pk>/", assessment_views.assessment_system, name="assessment_system"
+    ),
+    path(
+        "assessment/<int:year>/export.xlsx",
+        assessment_views.assessment_export,
+        name="assessment_export",
+    ),
+    path(
+        "assessment/<int:year>/<str:side>/<str:code>/",
+        assessment_views.assessment_card,
+        name="assessment_card",
+    ),
+    path(
+        "assessment/<int:year>/<str:side>/<str:code>/assign/",
+        assessment_views.assessment_assign,
+        name="assessment_assign",
+    ),
     path(
         "imports/<str:batch_id>/problems.xlsx",
         imports_views.import_problems,

@@ -58,6 +58,14 @@ DEMO_USERS = [
         "520627",
         [Role.VIEWER, Role.REPORTER],
     ),
+    (
+        "assessor",
+        "交叉考核组",
+        "东西部协作考核评价 交叉考核组",
+        Side.NATIONAL,
+        None,
+        [Role.VIEWER, Role.ASSESSOR],
+    ),
 ]
 
 
@@ -104,6 +112,9 @@ class Command(XiezuoCommand):
         from xiezuo.pairing.demo import demo_pairings
 
         demo_pairings(stdout=self.stdout)
+        from xiezuo.assessment.demo import demo_assessment
+
+        demo_assessment(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("\n演示账号 Demo logins:"))
         for username, display, _office, _side, code, _roles in DEMO_USERS:
             where = code or "全国"

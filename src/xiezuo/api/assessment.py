@@ -1,0 +1,191 @@
+"""The assessment (考核评价) over the API: compute a year, read the rankings and a unit's
+scorecard, take a unit's next step."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from ninja import Field, Path, Router, Schema
+
+from xiezuo.accounts import policy as access
+from xiezuo.accounts.requests import actor
+from xiezuo.api.schemas import ERRORS, WRITE_ERRORS, ObjectId
+from xiezuo.assessment import policy, selectors, services
+from xiezuo.assessment.models import Assessment, Result, Run
+from xiezuo.core.errors import NotFound, UserError
+
+router = Router(tags=["assessment"])
+
+Year = Annotated[int, Path(ge=2000, le=2100)]
+SideParam = Annotated[str, Path(pattern=r"^(east|west)$")]
+Code = Annotated[str, Path(pattern=r"^[0-9]{6}$")]
+
+
+class RunIn(Schema):
+    year: int = Field(ge=2000, le=2100)
+    engine: str = Field("duckdb", pattern=r"^(duckdb|spark)$")
+
+
+class RunOut(Schema):
+    id: int
+    year: int
+    engine: str
+    state: str
+    progress: int
+    message: str
+    seconds: float | None
+
+
+class ScoreOut(Schema):
+    code: str
+    area: str
+    name: str
+    rule: str
+    value: float | None
+    previous: float | None
+    target: float | None
+    weight: float
+    score: float
+    note: str
+    parts: dict[str, float | None]
+
+
+class ResultOut(Schema):
+    side: str
+    unit: str
+    name: str
+    total: float
+    grade: str
+    rank: int
+    peers: int
+    veto: str
+    areas: dict[str, Any]
+
+
+class CardOut(ResultOut):
+    year: int
+    scores: list[ScoreOut]
+    step: str
+    final_grade: str
+
+
+class StepIn(Schema):
+    step: str = Field(pattern=r"^(self|partner|cross|final)$")
+    text: str = Field("", max_length=10000)
+    judgements: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    grade: str = Field("", max_length=4)
+    reason: str = Field("", max_length=2000)
+
+
+def _run(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "year": run.year,
+        "engine": run.engine,
+        "state": run.state,
+        "progress": run.progress,
+        "message": run.message,
+        "seconds": run.seconds,
+    }
+
+
+def _result(r: Result) -> dict[str, Any]:
+    return {
+        "side": r.side,
+        "unit": r.unit_code,
+        "name": r.unit_name,
+        "total": float(r.total),
+        "grade": r.grade,
+        "rank": r.rank,
+        "peers": r.peers,
+        "veto": r.veto,
+        "areas": r.areas,
+    }
+
+
+@router.post("/assessment/runs", response={201: RunOut, **WRITE_ERRORS}, summary="Compute a year")
+def assessment_run_start(request: HttpRequest, data: RunIn) -> Any:
+    return 201, _run(services.run_submit(actor=actor(request), year=data.year, engine=data.engine))
+
+
+@router.get("/assessment/runs/{int:run_id}", response={200: RunOut, **ERRORS}, summary="A run")
+def assessment_run_detail(request: HttpRequest, run_id: ObjectId) -> Any:
+    run = Run.objects.filter(pk=run_id).first()
+    if run is None or not access.allows(policy.require_run, actor(request)):
+        raise NotFound(f"没有编号为 {run_id} 的考核计算")
+    return _run(run)
+
+
+@router.get(
+    "/assessment/{year}/results",
+    response={200: list[ResultOut], **ERRORS},
+    summary="The year's results in your scope, ranked",
+)
+def assessment_results(request: HttpRequest, year: Year) -> Any:
+    run = selectors.latest_run(year)
+    return [] if run is None else [_result(r) for r in selectors.results_for(request.user, run)]
+
+
+def _card(request: HttpRequest, year: int, side: str, code: str) -> dict[str, Any]:
+    result = selectors.result_of(year, side, code)
+    partners = selectors.partner_codes(result) if result else []
+    policy.require_view(actor(request), year, code, side, partners)
+    if result is None:
+        raise NotFound(f"{code} 的 {year} 年考核尚未计算")
+    a = Assessment.objects.filter(year=year, side=side, unit_id=code).first()
+    return {
+        **_result(result),
+        "year": year,
+        "step": a.step if a else "open",
+        "final_grade": a.final_grade if a else "",
+        "scores": [
+            {
+                "code": s.code,
+                "area": s.area,
+                "name": s.name,
+                "rule": s.rule,
+                "value": s.value,
+                "previous": s.previous,
+                "target": s.target,
+                "weight": float(s.weight),
+                "score": float(s.score),
+                "note": s.note,
+                "parts": s.parts,
+            }
+            for s in result.scores.all()
+        ],
+    }
+
+
+@router.get(
+    "/assessment/{year}/{side}/{code}",
+    response={200: CardOut, **ERRORS},
+    summary="A unit's scorecard",
+)
+def assessment_card(request: HttpRequest, year: Year, side: SideParam, code: Code) -> Any:
+    return _card(request, year, side, code)
+
+
+@router.post(
+    "/assessment/{year}/{side}/{code}/steps",
+    response={200: CardOut, **WRITE_ERRORS},
+    summary="Take the unit's next step: self, partner, cross or final",
+)
+def assessment_step(
+    request: HttpRequest, year: Year, side: SideParam, code: Code, data: StepIn
+) -> Any:
+    card = _card(request, year, side, code)
+    who = actor(request)
+    a = services.assessment_open(year, side, code)
+    if data.step == "self":
+        services.self_submit(actor=who, assessment=a, text=data.text, judgements=data.judgements)
+    elif data.step == "partner":
+        services.partner_comment(actor=who, assessment=a, text=data.text)
+    elif data.step == "cross":
+        services.cross_submit(actor=who, assessment=a, text=data.text, judgements=data.judgements)
+    elif data.step == "final":
+        services.finalise(actor=who, assessment=a, grade=data.grade, reason=data.reason)
+    else:  # pragma: no cover - the schema's pattern admits nothing else
+        raise UserError(f"没有“{data.step}”这一步")
+    return {**card, **_card(request, year, side, code)}

@@ -1,0 +1,97 @@
+"""Reads for pages, the API and exports: the standing run of a year, results in the reader's
+scope, one unit's scorecard and its history, and the steps waiting for someone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from xiezuo.assessment import policy
+from xiezuo.assessment.choices import RunState, Step
+from xiezuo.assessment.models import Assessment, Assignment, Result, Run, System
+
+
+def latest_run(year: int) -> Run | None:
+    """The scores that stand for a year: its last complete run."""
+    return (
+        Run.objects.filter(year=year, state=RunState.DONE).order_by("-finished_at", "-id").first()
+    )
+
+
+def years() -> list[int]:
+    return sorted(
+        set(Run.objects.filter(state=RunState.DONE).values_list("year", flat=True)), reverse=True
+    )
+
+
+def result_of(year: int, side: str, unit_code: str) -> Result | None:
+    run = latest_run(year)
+    if run is None:
+        return None
+    return run.results.filter(side=side, unit_code=unit_code).first()
+
+
+def partner_codes(result: Result) -> list[str]:
+    from xiezuo.pairing.models import Pairing
+
+    codes: set[str] = set()
+    for p in Pairing.objects.filter(pk__in=result.pairings).values(
+        "east_region_id", "west_region_id"
+    ):
+        other = p["west_region_id"] if result.side == "east" else p["east_region_id"]
+        if other:
+            codes.add(other)
+    return sorted(codes)
+
+
+def visible(actor: Any, result: Result, year: int) -> bool:
+    return policy.may_view(actor, year, result.unit_code, result.side, partner_codes(result))
+
+
+def results_for(actor: Any, run: Run, side: str = "") -> list[Result]:
+    qs: QuerySet[Result] = run.results.all()
+    if side:
+        qs = qs.filter(side=side)
+    return [r for r in qs.order_by("side", "rank", "unit_code") if visible(actor, r, run.year)]
+
+
+def trend(side: str, unit_code: str) -> list[tuple[int, float, str]]:
+    """(year, total, grade) of the unit in every year's standing run."""
+    out = []
+    for year in sorted(years()):
+        r = result_of(year, side, unit_code)
+        if r is not None:
+            out.append((year, float(r.total), r.grade))
+    return out
+
+
+def systems(year: int | None = None) -> QuerySet[System]:
+    qs = System.objects.all()
+    return qs.filter(year=year) if year else qs
+
+
+def steps_waiting(actor: Any) -> list[tuple[Assessment, str]]:
+    """Steps this user may take now: (assessment, what to do)."""
+    from xiezuo.accounts import policy as access
+    from xiezuo.assessment.services import partners_of
+
+    if not access.is_user(actor):
+        return []
+    out: list[tuple[Assessment, str]] = []
+    if actor.region_id:
+        for a in Assessment.objects.filter(unit_id=actor.region_id, step=Step.OPEN):
+            if access.allows(policy.require_self, actor, a.unit_id):
+                out.append((a, "self"))
+        for a in Assessment.objects.filter(step=Step.SELF).select_related("unit"):
+            if actor.region_id in partners_of(a.year, a.side, a.unit_id) and access.allows(
+                policy.require_partner, actor, [actor.region_id]
+            ):
+                out.append((a, "partner"))
+    assigned = Assignment.objects.filter(assessor=actor).values_list("year", "unit_id", "side")
+    for year, unit, side in assigned:
+        for a in Assessment.objects.filter(year=year, unit_id=unit, side=side, step=Step.PARTNER):
+            out.append((a, "cross"))
+    if access.is_national(actor) and access.is_admin(actor):
+        out.extend((a, "final") for a in Assessment.objects.filter(step=Step.CROSS))
+    return out

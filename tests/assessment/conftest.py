@@ -1,0 +1,1 @@
+from tests.analytics.conftest import world  # noqa: F401  (the verification world, reused)
