@@ -142,24 +142,22 @@ def test_the_steps_go_in_order_and_each_by_its_own_side(scored: Run, national_us
     suzhou = UserFactory(username="sz", side="east", region_id=SUZHOU, roles=["reporter"])
     yanhe = UserFactory(username="yh", side="west", region_id=YANHE, roles=["reporter", "admin"])
     assessor = UserFactory(username="as", side="national", roles=["assessor"])
-    a = services.assessment_open(YEAR, "west", TONGREN)
+    U = {"year": YEAR, "side": "west", "unit_code": TONGREN}
     with pytest.raises(UserError, match="顺序"):
-        services.partner_comment(actor=suzhou, assessment=a, text="早了")
+        services.partner_comment(actor=suzhou, **U, text="早了")
     with pytest.raises(Forbidden):
-        services.self_submit(actor=yanhe, assessment=a, text="替上级自评")
+        services.self_submit(actor=yanhe, **U, text="替上级自评")
     with pytest.raises(UserError, match="理由"):
-        services.self_submit(
-            actor=tongren, assessment=a, text="自评", judgements={"W01": {"score": 8}}
-        )
+        services.self_submit(actor=tongren, **U, text="自评", judgements={"W01": {"score": 8}})
     with pytest.raises(UserError, match="0 到 10"):
         services.self_submit(
             actor=tongren,
-            assessment=a,
+            **U,
             text="自评",
             judgements={"W01": {"score": 11, "reason": "x"}},
         )
     a = services.self_submit(
-        actor=tongren, assessment=a, text="自评", judgements={"W01": {"score": 8, "reason": "会议"}}
+        actor=tongren, **U, text="自评", judgements={"W01": {"score": 8, "reason": "会议"}}
     )
     assert a.step == Step.SELF and a.self_by == tongren
     # The year's systems are frozen: no revision once the assessment has started.
@@ -169,30 +167,30 @@ def test_the_steps_go_in_order_and_each_by_its_own_side(scored: Run, national_us
             actor=national_user, system=system, changes={"W01": {"weight": 5}}, note="x"
         )
     with pytest.raises(Forbidden):
-        services.partner_comment(actor=tongren, assessment=a, text="自己评自己")
-    a = services.partner_comment(actor=suzhou, assessment=a, text="同意")
+        services.partner_comment(actor=tongren, **U, text="自己评自己")
+    a = services.partner_comment(actor=suzhou, **U, text="同意")
     with pytest.raises(Forbidden):  # not assigned yet
-        services.cross_submit(actor=assessor, assessment=a, text="核查")
+        services.cross_submit(actor=assessor, **U, text="核查")
     services.assign(
         actor=national_user, year=YEAR, assessor=assessor, unit_code=TONGREN, side="west"
     )
     a = services.cross_submit(
         actor=assessor,
-        assessment=a,
+        **U,
         text="核查属实",
         judgements={"W01": {"score": 6, "reason": "纪要不全"}},
     )
     assert a.judgements["W01"]["score"] == 6.0
     with pytest.raises(Forbidden):
-        services.finalise(actor=assessor, assessment=a, grade="好")
+        services.finalise(actor=assessor, **U, grade="好")
     computed = selectors.result_of(YEAR, "west", TONGREN)
     assert computed is not None
     other = "好" if computed.grade != "好" else "差"
     with pytest.raises(UserError, match="理由"):
-        services.finalise(actor=national_user, assessment=a, grade=other)
+        services.finalise(actor=national_user, **U, grade=other)
     with pytest.raises(UserError, match="可选"):
-        services.finalise(actor=national_user, assessment=a, grade="优秀")
-    a = services.finalise(actor=national_user, assessment=a, grade=computed.grade)
+        services.finalise(actor=national_user, **U, grade="优秀")
+    a = services.finalise(actor=national_user, **U, grade=computed.grade)
     assert a.step == Step.FINAL
     # The cross-assessor's judgement counts in the next run.
     rerun = services.run_execute(services.run_create(actor=national_user, year=YEAR))
@@ -233,9 +231,13 @@ def test_a_scorecard_is_shown_to_its_own_partners_and_above_and_to_nobody_else(
 ) -> None:
     url = f"/assessment/{YEAR}/west/{TONGREN}/"
     cases = [
-        (UserFactory(username="v-yh", side="west", region_id=YANHE), 200),
-        (UserFactory(username="v-sz", side="east", region_id=SUZHOU), 200),
-        (UserFactory(username="v-bj", side="west", region_id=BIJIANG), 200),
+        (UserFactory(username="v-tr", side="west", region_id=TONGREN), 200),
+        (UserFactory(username="v-sz", side="east", region_id=SUZHOU), 200),  # the partner
+        (UserFactory(username="v-js", side="east", region_id="320000"), 200),  # above it
+        (UserFactory(username="v-gz", side="west", region_id="520000"), 200),  # above 铜仁
+        # A county does not read its prefecture's data, nor does anyone unrelated.
+        (UserFactory(username="v-yh", side="west", region_id=YANHE), 404),
+        (UserFactory(username="v-bj", side="west", region_id=BIJIANG), 404),
         (UserFactory(username="v-far", side="west", region_id="510000"), 404),
     ]
     for user, status in cases:
@@ -247,7 +249,13 @@ def test_a_scorecard_is_shown_to_its_own_partners_and_above_and_to_nobody_else(
     client.force_login(cases[-1][0])
     assert client.get("/assessment/").content.decode().count("铜仁市") == 0
     # The Excel export holds what the reader may see, with the drill-down figures.
-    client.force_login(cases[1][0])
+    # Nothing is left behind by a refused step.
+    from xiezuo.assessment.models import Assessment
+
+    client.force_login(cases[1][0])  # 苏州 may read 铜仁's card, not self-assess it
+    refused = client.post(url, {"step": "self", "text": "代填"})
+    assert refused.status_code == 403
+    assert not Assessment.objects.filter(unit_id=TONGREN).exists()
     body = client.get(f"/assessment/{YEAR}/export.xlsx")
     assert body.status_code == 200 and body.content[:2] == b"PK"
     api = client.get(f"/api/assessment/{YEAR}/west/{TONGREN}")

@@ -116,15 +116,18 @@ URLS: dict[str, Probe] = {
     # The assessment: no attacker is a national reviewer, so runs and systems answer nothing of
     # anyone's; a foreign county's scorecard and its steps are refused.
     "web:assessment_index": li("/assessment/", {"year": str(w.YEAR)}, posts=({"year": w.YEAR},)),
-    "web:assessment_run": o("/assessment/runs/{run}/"),
+    "web:assessment_run": o("/assessment/runs/{arun}/"),
     "web:assessment_systems": li("/assessment/systems/"),
     "web:assessment_system": li("/assessment/systems/1/", posts=({"note": "攻击"},)),
     "web:assessment_export": li(f"/assessment/{w.YEAR}/export.xlsx"),
     "web:assessment_card": o(
-        f"/assessment/{w.YEAR}/west/{{county}}/", {"step": "self", "text": "攻击"}
+        f"/assessment/{w.YEAR}/west/{{unit}}/",
+        {"step": "self", "text": "攻击"},
+        {"step": "partner", "text": "攻击"},
+        {"step": "final", "grade": "差"},
     ),
     "web:assessment_assign": o(
-        f"/assessment/{w.YEAR}/west/{{county}}/assign/", {"assessor": "x"}, get=False
+        f"/assessment/{w.YEAR}/west/{{unit}}/assign/", {"assessor": "attacker-partner"}, get=False
     ),
     "web:registry_conflict_resolve": o(
         "/registry/conflicts/{conflict}/", {"decision": "transfer", "note": "攻击"}, get=False
@@ -410,12 +413,16 @@ OPERATIONS: dict[str, tuple[str, Probe]] = {
         "POST",
         Probe(LIST, "/api/assessment/runs", posts=({"year": w.YEAR},), get=False),
     ),
-    "assessment_run_detail": ("GET", o("/api/assessment/runs/{run}")),
+    "assessment_run_detail": ("GET", o("/api/assessment/runs/{arun}")),
     "assessment_results": ("GET", li(f"/api/assessment/{w.YEAR}/results")),
-    "assessment_card": ("GET", o(f"/api/assessment/{w.YEAR}/west/{{county}}")),
+    "assessment_card": ("GET", o(f"/api/assessment/{w.YEAR}/west/{{unit}}")),
     "assessment_step": (
         "POST",
-        o(f"/api/assessment/{w.YEAR}/west/{{county}}/steps", {"step": "self", "text": "攻击"}),
+        o(
+            f"/api/assessment/{w.YEAR}/west/{{unit}}/steps",
+            {"step": "partner", "text": "攻击"},
+            {"step": "final", "grade": "差"},
+        ),
     ),
     "proposal_accept": (
         "POST",

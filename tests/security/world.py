@@ -377,6 +377,40 @@ def build(tmp: Path) -> World:
     city.ids["proposal"] = proposal.pk
     city.ids["user"] = planner.pk
     city.markers += ["临夏攻防方案", "lx-city-victim"]
+    # 临夏州's assessment: a complete run with its scorecard, and its self-assessment filed.
+    from django.utils import timezone
+
+    from xiezuo.assessment import models as assessment
+
+    arun = assessment.Run.objects.create(
+        year=YEAR, state="done", progress=100, finished_at=timezone.now()
+    )
+    result = assessment.Result.objects.create(
+        run=arun,
+        side="west",
+        unit_code="622900",
+        unit_name="临夏攻防州",
+        total=50,
+        grade="一般",
+        rank=1,
+        peers=1,
+        pairings=[linxia_city_pair.pk],
+    )
+    assessment.Score.objects.create(
+        result=result,
+        code="W01",
+        area="组织领导",
+        name="临夏攻防指标",
+        rule="judgement",
+        weight=10,
+        score=5,
+        note="临夏攻防评语",
+    )
+    assessment.Assessment.objects.create(
+        year=YEAR, side="west", unit_id="622900", step="self", self_text="临夏攻防自评"
+    )
+    city.ids.update(unit="622900", arun=arun.pk)
+    city.markers += ["临夏攻防州", "临夏攻防指标", "临夏攻防评语", "临夏攻防自评"]
 
     # other: 天津 → 甘肃; far: 福建 → 宁夏.
     for name, key, reporter, marker, region in (
@@ -509,6 +543,16 @@ def fingerprint(world: World) -> tuple[Any, ...]:
         rows(Match.objects.filter(Q(worker__in=workers) | Q(posting__in=postings))),
         rows(Placement.objects.filter(q("home_county") | q("place") | q("organiser_region"))),
         rows(Skill.objects.all()),
+    ]
+    # The assessment: every unit's year, and the assessors assigned (a refused step must leave
+    # neither an opened year nor an assignment behind).
+    from xiezuo.assessment.models import Assessment, Assignment
+    from xiezuo.assessment.models import Result as AssessmentResult
+
+    parts += [
+        rows(Assessment.objects.all()),
+        rows(Assignment.objects.all()),
+        rows(AssessmentResult.objects.all()),
     ]
     parts += [rows(model.objects.filter(report__in=reports)) for model in MODELS.values()]
     return tuple(repr(p) for p in parts)

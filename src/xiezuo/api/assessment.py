@@ -177,15 +177,15 @@ def assessment_step(
 ) -> Any:
     card = _card(request, year, side, code)
     who = actor(request)
-    a = services.assessment_open(year, side, code)
+    unit = {"year": year, "side": side, "unit_code": code}
     if data.step == "self":
-        services.self_submit(actor=who, assessment=a, text=data.text, judgements=data.judgements)
+        services.self_submit(actor=who, text=data.text, judgements=data.judgements, **unit)
     elif data.step == "partner":
-        services.partner_comment(actor=who, assessment=a, text=data.text)
+        services.partner_comment(actor=who, text=data.text, **unit)
     elif data.step == "cross":
-        services.cross_submit(actor=who, assessment=a, text=data.text, judgements=data.judgements)
+        services.cross_submit(actor=who, text=data.text, judgements=data.judgements, **unit)
     elif data.step == "final":
-        services.finalise(actor=who, assessment=a, grade=data.grade, reason=data.reason)
+        services.finalise(actor=who, grade=data.grade, reason=data.reason, **unit)
     else:  # pragma: no cover - the schema's pattern admits nothing else
         raise UserError(f"没有“{data.step}”这一步")
     return {**card, **_card(request, year, side, code)}

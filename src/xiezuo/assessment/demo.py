@@ -75,7 +75,9 @@ def demo_assessment(*, stdout: Any) -> None:
     if east.step == "open" and suzhou is not None:
         services.self_submit(
             actor=suzhou,
-            assessment=east,
+            year=year,
+            side=Side.EAST,
+            unit_code=EAST,
             text="全年完成协议目标，财政援助资金比上年增长；劳务协作稳定就业比例仍需提高。",
             judgements={"E01": {"score": 9, "reason": "召开联席会议 2 次，主要负责同志互访 1 次"}},
         )

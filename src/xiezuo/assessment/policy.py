@@ -8,8 +8,10 @@
   comments; an assessor the national office assigned to it cross-assesses — reading everything
   of the unit's assessment and writing nothing but its findings and judgement scores; a
   national administrator sets the final grade.
-- A unit's scorecard is read by the national office, by offices above, at or below the unit,
-  by its partners and by its assigned assessors. Anyone else is told it does not exist.
+- A unit's scorecard is read by the national office, by the unit's office and the offices above
+  it, by its partners (and the offices above them) and by its assigned assessors — the
+  platform's scope (a county does not read its prefecture's data). Anyone else is told it does
+  not exist.
 """
 
 from __future__ import annotations
@@ -65,12 +67,8 @@ def may_view(
     if not policy.is_user(actor) or actor.region is None:
         return False
     own = actor.region.prefix
-    from xiezuo.regions import codes
-
-    unit_prefix = codes.subtree_prefix(unit_code)
     return (
         unit_code.startswith(own)
-        or str(actor.region_id).startswith(unit_prefix)
         or any(p.startswith(own) for p in partners)
         or is_assigned(actor, year, unit_code, side)
     )

@@ -80,7 +80,9 @@ def steps_waiting(actor: Any) -> list[tuple[Assessment, str]]:
         return []
     out: list[tuple[Assessment, str]] = []
     if actor.region_id:
-        for a in Assessment.objects.filter(unit_id=actor.region_id, step=Step.OPEN):
+        for a in Assessment.objects.filter(unit_id=actor.region_id, step=Step.OPEN).select_related(
+            "unit"
+        ):
             if access.allows(policy.require_self, actor, a.unit_id):
                 out.append((a, "self"))
         for a in Assessment.objects.filter(step=Step.SELF).select_related("unit"):
@@ -90,8 +92,12 @@ def steps_waiting(actor: Any) -> list[tuple[Assessment, str]]:
                 out.append((a, "partner"))
     assigned = Assignment.objects.filter(assessor=actor).values_list("year", "unit_id", "side")
     for year, unit, side in assigned:
-        for a in Assessment.objects.filter(year=year, unit_id=unit, side=side, step=Step.PARTNER):
+        for a in Assessment.objects.filter(
+            year=year, unit_id=unit, side=side, step=Step.PARTNER
+        ).select_related("unit"):
             out.append((a, "cross"))
     if access.is_national(actor) and access.is_admin(actor):
-        out.extend((a, "final") for a in Assessment.objects.filter(step=Step.CROSS))
+        out.extend(
+            (a, "final") for a in Assessment.objects.filter(step=Step.CROSS).select_related("unit")
+        )
     return out

@@ -630,16 +630,25 @@ def _text(value: str, what: str) -> str:
     return value[:10000]
 
 
+def _locked(year: int, side: str, unit_code: str) -> Assessment:
+    """The unit's year, opened if need be, locked for the step: called only once the step's
+    policy has let the actor through, so a refused step leaves nothing behind."""
+    opened = assessment_open(year, side, unit_code)
+    return Assessment.objects.select_for_update().get(pk=opened.pk)
+
+
 @transaction.atomic
 def self_submit(
     *,
     actor: User | None,
-    assessment: Assessment,
+    year: int,
+    side: str,
+    unit_code: str,
     text: str,
     judgements: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Assessment:
-    a = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    policy.require_self(actor, a.unit_id)
+    policy.require_self(actor, unit_code)
+    a = _locked(year, side, unit_code)
     _require_step(a, (Step.OPEN, Step.SELF), "提交自评")
     judged = _judged(a.year, a.side, judgements or {}, actor)
     a.self_text = _text(text, "自评报告")
@@ -654,9 +663,11 @@ def self_submit(
 
 
 @transaction.atomic
-def partner_comment(*, actor: User | None, assessment: Assessment, text: str) -> Assessment:
-    a = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    policy.require_partner(actor, partners_of(a.year, a.side, a.unit_id))
+def partner_comment(
+    *, actor: User | None, year: int, side: str, unit_code: str, text: str
+) -> Assessment:
+    policy.require_partner(actor, partners_of(year, side, unit_code))
+    a = _locked(year, side, unit_code)
     _require_step(a, (Step.SELF,), "提出对方意见")
     a.partner_text = _text(text, "对方意见")
     a.partner_by = actor if getattr(actor, "pk", None) else None
@@ -671,12 +682,14 @@ def partner_comment(*, actor: User | None, assessment: Assessment, text: str) ->
 def cross_submit(
     *,
     actor: User | None,
-    assessment: Assessment,
+    year: int,
+    side: str,
+    unit_code: str,
     text: str,
     judgements: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Assessment:
-    a = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    policy.require_cross(actor, a.year, a.unit_id, a.side)
+    policy.require_cross(actor, year, unit_code, side)
+    a = _locked(year, side, unit_code)
     _require_step(a, (Step.PARTNER,), "提交交叉考核意见")
     judged = _judged(a.year, a.side, judgements or {}, actor)
     a.cross_text = _text(text, "交叉考核意见")
@@ -692,10 +705,10 @@ def cross_submit(
 
 @transaction.atomic
 def finalise(
-    *, actor: User | None, assessment: Assessment, grade: str, reason: str = ""
+    *, actor: User | None, year: int, side: str, unit_code: str, grade: str, reason: str = ""
 ) -> Assessment:
-    a = Assessment.objects.select_for_update().get(pk=assessment.pk)
     policy.require_final(actor)
+    a = _locked(year, side, unit_code)
     _require_step(a, (Step.CROSS,), "评定最终等次")
     system = system_ensure(a.year, a.side)
     allowed = [str(g["grade"]) for g in system.grades]

@@ -20,7 +20,7 @@ from xiezuo.assessment.choices import RunState, Side, Step
 from xiezuo.assessment.measures import MEASURES
 from xiezuo.assessment.models import Assessment, Run, System
 from xiezuo.core import params, xlsx
-from xiezuo.core.errors import NotFound, UserError
+from xiezuo.core.errors import Forbidden, NotFound, UserError
 
 
 def _year(request: HttpRequest) -> int:
@@ -39,6 +39,8 @@ def assessment_index(request: HttpRequest) -> HttpResponse:
             run = services.run_submit(
                 actor=actor(request), year=year, engine=request.POST.get("engine", "duckdb")
             )
+        except Forbidden:
+            raise
         except UserError as exc:
             messages.error(request, str(exc))
             return redirect(reverse("web:assessment_index"))
@@ -170,28 +172,30 @@ def _step(request: HttpRequest, year: int, side: str, code: str) -> HttpResponse
     who = actor(request)
     what = request.POST.get("step", "")
     try:
-        a = services.assessment_open(year, side, code)
+        unit = {"year": year, "side": side, "unit_code": code}
         text = request.POST.get("text", "")
         if what == "self":
             services.self_submit(
-                actor=who, assessment=a, text=text, judgements=_judgements(request, year, side)
+                actor=who, text=text, judgements=_judgements(request, year, side), **unit
             )
         elif what == "partner":
-            services.partner_comment(actor=who, assessment=a, text=text)
+            services.partner_comment(actor=who, text=text, **unit)
         elif what == "cross":
             services.cross_submit(
-                actor=who, assessment=a, text=text, judgements=_judgements(request, year, side)
+                actor=who, text=text, judgements=_judgements(request, year, side), **unit
             )
         elif what == "final":
             services.finalise(
                 actor=who,
-                assessment=a,
                 grade=request.POST.get("grade", ""),
                 reason=request.POST.get("reason", ""),
+                **unit,
             )
         else:
             raise UserError(f"没有“{what}”这一步")
         messages.success(request, "已保存")
+    except Forbidden:
+        raise
     except UserError as exc:
         messages.error(request, str(exc))
     return redirect("web:assessment_card", year=year, side=side, code=code)
@@ -236,6 +240,8 @@ def assessment_system(request: HttpRequest, pk: int) -> HttpResponse:
             revised = services.system_revise(
                 actor=who, system=system, changes=changes, note=request.POST.get("note", "")
             )
+        except Forbidden:
+            raise
         except UserError as exc:
             messages.error(request, str(exc))
             return redirect("web:assessment_system", pk=system.pk)
@@ -264,8 +270,9 @@ def assessment_assign(request: HttpRequest, year: int, side: str, code: str) -> 
     from xiezuo.accounts.models import User
 
     who = actor(request)
+    _card(request, year, side, code)  # not found outside the reader's scope
+    policy.require_assign(who)
     try:
-        policy.require_assign(who)
         assessor = User.objects.filter(username=request.POST.get("assessor", "")).first()
         if assessor is None:
             raise UserError("没有这个账号", [])

@@ -138,7 +138,44 @@ def todo_for(user: Any, *, today: datetime.date | None = None) -> list[Item]:
                 ],
             )
         )
+    items.append(_assessment_steps(user))
     return [item for item in items if item.count]
+
+
+# The timetable of the yearly assessment (国开发〔2017〕6号): self-assessment by the end of the
+# year, the partner's comments by mid-January, cross-assessment by the end of January, the final
+# grade by the end of February.
+DEADLINES = {"self": (0, 12, 31), "partner": (1, 1, 15), "cross": (1, 1, 31), "final": (1, 2, 28)}
+STEP_LABELS = {
+    "self": _("Self-assessment"),
+    "partner": _("Partner's comments"),
+    "cross": _("Cross-assessment"),
+    "final": _("Final grade"),
+}
+
+
+def _assessment_steps(user: Any) -> Item:
+    from xiezuo.assessment import selectors as assessment
+
+    waiting = assessment.steps_waiting(user)
+    entries = []
+    for a, step in waiting[:SHOWN]:
+        later, month, day = DEADLINES[step]
+        due = datetime.date(a.year + later, month, day)
+        entries.append(
+            (
+                f"{a.year} {a.unit.name}: {STEP_LABELS[step]}",
+                reverse("web:assessment_card", args=[a.year, a.side, a.unit_id]),
+                f"{_('due')} {due:%Y-%m-%d}",
+            )
+        )
+    return Item(
+        "assessment",
+        _("Assessment steps waiting for you"),
+        len(waiting),
+        reverse("web:assessment_index"),
+        entries,
+    )
 
 
 COUNT_SECONDS = 60  # how stale the navigation's count may be
