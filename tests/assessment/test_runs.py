@@ -267,3 +267,25 @@ def test_with_nothing_computed_the_results_are_empty(world: World) -> None:
     with pytest.raises(NotFound):
         services.assessment_open(YEAR, "west", "999999")
     assert Result.objects.count() == 0
+
+
+def test_an_assigned_assessor_reads_the_units_records_and_changes_nothing(
+    scored: Run, national_user: Any, client: Client
+) -> None:
+    from xiezuo.accounts.scope import scope_for
+
+    assessor = UserFactory(username="as-w", side="west", region_id="510000", roles=["assessor"])
+    assert not scope_for(assessor).covers(TONGREN)
+    services.assign(
+        actor=national_user, year=YEAR, assessor=assessor, unit_code=TONGREN, side="west"
+    )
+    seen = scope_for(assessor)
+    assert seen.covers(YANHE) and seen.covers(SUZHOU)  # the unit and its partner
+    assert not seen.covers_own(TONGREN)  # reads, never acts
+    client.force_login(assessor)
+    assert client.get(f"/assessment/{YEAR}/west/{TONGREN}/").status_code == 200
+    assert client.get(f"/assessment/{YEAR}/east/{SUZHOU}/").status_code == 404  # not assigned
+    listed = client.get(f"/cooperation/fund/?year={YEAR}").content.decode()
+    assert "苏州市财政局" in listed
+    with pytest.raises(Forbidden):
+        services.self_submit(actor=assessor, year=YEAR, side="west", unit_code=TONGREN, text="x")

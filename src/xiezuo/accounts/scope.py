@@ -36,6 +36,9 @@ class RegionScope:
     # The user's own subtree, without its partners': where it may act (change, import, reveal
     # whole ID numbers) and whose pairings it belongs to. Partners are for reading only.
     own: tuple[str, ...] = ()
+    # Units an assessor was assigned to cross-assess: their pairings are read as the units'
+    # own offices read them (never changed: they are not in `own`).
+    assessed: tuple[str, ...] = ()
 
     def data_q(self, field: str) -> Q:
         """Rows whose region code (in `field`) lies in a visible subtree."""
@@ -66,7 +69,7 @@ class RegionScope:
         """The same user without its partners: for changes, imports and whole-ID views."""
         return RegionScope(
             everything=self.everything, prefixes=self.own, path=self.path, own=self.own
-        )
+        )  # an assessor's assigned units are for reading: not carried over
 
     def own_q(self, field: str) -> Q:
         return self.own_only().data_q(field)
@@ -76,7 +79,11 @@ class RegionScope:
         in its own subtree. A partner's other pairings are none of its business."""
         if self.everything:
             return Q()
-        return self.own_q(f"{path}east_region_id") | self.own_q(f"{path}west_region_id")
+        q = self.own_q(f"{path}east_region_id") | self.own_q(f"{path}west_region_id")
+        if self.assessed:
+            units = RegionScope(everything=False, prefixes=self.assessed)
+            q |= units.data_q(f"{path}east_region_id") | units.data_q(f"{path}west_region_id")
+        return q
 
     def can_see_region(self, code: str) -> bool:
         return self.covers(code) or code in self.path
@@ -127,18 +134,39 @@ def scope_for(user: Any) -> RegionScope:
     return cache[user.pk]
 
 
+def _assessed_codes(user: Any) -> tuple[list[str], list[str]]:
+    """(units, their partners): an assessor reads everything of the units the national office
+    assigned it to cross-assess, and of their pairings' partners — reads only: none of it joins
+    its own subtree. The assessment app owns the assignments; imported here for the same reason
+    as the partners."""
+    if not user.has_role("assessor"):
+        return [], []
+    from xiezuo.assessment.selectors import assessed_codes
+
+    return assessed_codes(user)
+
+
 def _scope(user: Any) -> RegionScope:
     if is_national(user):
         return RegionScope(everything=True)
     region = user.region
-    if region is None:
+    units, their_partners = _assessed_codes(user)
+    if region is None and not units:
         return NOTHING
-    own = region.prefix
-    partners = _partner_codes(region.code)
-    prefixes = _outermost([own, *(codes.prefix(c, codes.level_of(c)) for c in partners)])
+    own = (region.prefix,) if region is not None else ()
+    partners = _partner_codes(region.code) if region is not None else []
+    read = [*partners, *units, *their_partners]
+    prefixes = _outermost([*own, *(codes.prefix(c, codes.level_of(c)) for c in read)])
     # The partners' ancestors join the path so a user can browse down to them.
-    path = frozenset(a for c in (region.code, *partners) for a in codes.ancestors(c))
-    return RegionScope(everything=False, prefixes=prefixes, path=path - set(partners), own=(own,))
+    mine = [region.code] if region is not None else []
+    path = frozenset(a for c in (*mine, *read) for a in codes.ancestors(c))
+    return RegionScope(
+        everything=False,
+        prefixes=prefixes,
+        path=path - set(read),
+        own=own,
+        assessed=tuple(codes.prefix(c, codes.level_of(c)) for c in units),
+    )
 
 
 def _outermost(prefixes: list[str]) -> tuple[str, ...]:

@@ -64,14 +64,14 @@ def may_view(
 ) -> bool:
     if actor is None or policy.is_national(actor):
         return True
-    if not policy.is_user(actor) or actor.region is None:
+    if not policy.is_user(actor):
+        return False
+    if is_assigned(actor, year, unit_code, side):
+        return True
+    if actor.region is None:
         return False
     own = actor.region.prefix
-    return (
-        unit_code.startswith(own)
-        or any(p.startswith(own) for p in partners)
-        or is_assigned(actor, year, unit_code, side)
-    )
+    return unit_code.startswith(own) or any(p.startswith(own) for p in partners)
 
 
 def require_view(

@@ -71,6 +71,21 @@ def systems(year: int | None = None) -> QuerySet[System]:
     return qs.filter(year=year) if year else qs
 
 
+def assessed_codes(user: Any) -> tuple[list[str], list[str]]:
+    """The units an assessor is assigned to, and the partners of their pairings in those years:
+    what its cross-assessment reads (accounts.scope adds them to what it sees)."""
+    from xiezuo.assessment.services import partners_of
+
+    units: set[str] = set()
+    partners: set[str] = set()
+    for year, unit, side in Assignment.objects.filter(assessor=user).values_list(
+        "year", "unit_id", "side"
+    ):
+        units.add(unit)
+        partners.update(partners_of(year, side, unit))
+    return sorted(units), sorted(partners - units)
+
+
 def steps_waiting(actor: Any) -> list[tuple[Assessment, str]]:
     """Steps this user may take now: (assessment, what to do)."""
     from xiezuo.accounts import policy as access
