@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiezuo.accounts import policy as access
@@ -109,6 +110,7 @@ def _card(request: HttpRequest, year: int, side: str, code: str) -> dict[str, An
         "scores": [a["score"] for a in result.areas.values()],
         "weights": [a["weight"] for a in result.areas.values()],
         "trend": selectors.trend(side, code),
+        "names": {"score": str(_("得分")), "weight": str(_("权重"))},
     }
     return {"result": result, "scores": scores, "radar": radar, "year": year}
 

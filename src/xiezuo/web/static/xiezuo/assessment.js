@@ -31,11 +31,11 @@ document.addEventListener("DOMContentLoaded", function () {
     if (radar && card.areas.length) {
       draw(radar, {
         tooltip: {},
-        legend: { bottom: 0, data: ["得分", "权重"] },
+        legend: { bottom: 0, data: [card.names.score, card.names.weight] },
         radar: { indicator: card.areas.map(function (a, i) { return { name: a, max: card.weights[i] || 1 }; }) },
         series: [{ type: "radar", data: [
-          { name: "权重", value: card.weights, lineStyle: { type: "dashed" } },
-          { name: "得分", value: card.scores, areaStyle: { opacity: 0.3 } }
+          { name: card.names.weight, value: card.weights, lineStyle: { type: "dashed" } },
+          { name: card.names.score, value: card.scores, areaStyle: { opacity: 0.3 } }
         ] }]
       });
     }
