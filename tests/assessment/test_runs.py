@@ -289,3 +289,39 @@ def test_an_assigned_assessor_reads_the_units_records_and_changes_nothing(
     assert "苏州市财政局" in listed
     with pytest.raises(Forbidden):
         services.self_submit(actor=assessor, year=YEAR, side="west", unit_code=TONGREN, text="x")
+
+
+def test_the_systems_page_revises_weights_formulas_and_parameters(
+    world: World, national_user: Any, client: Client
+) -> None:
+    system = services.system_ensure(2027, "west")
+    client.force_login(national_user)
+    url = f"/assessment/systems/{system.pk}/"
+    page = client.get(url).content.decode()
+    assert "W02" in page and 'name="weight_W02"' in page
+    bad = client.post(url, {"weight_W02": "20", "note": "调"}, follow=True).content.decode()
+    assert "合计为 108" in bad
+    assert System.objects.filter(year=2027, side="west").count() == 1
+    bad = client.post(url, {"params_W03": "{oops", "note": "调"}, follow=True).content.decode()
+    assert "W03" in bad and "JSON" in bad
+    client.post(
+        url,
+        {
+            "weight_W02": "10",
+            "weight_W03": "14",
+            "params_W03": '{"threshold": 0.002}',
+            "note": "返贫更重要",
+        },
+    )
+    revised = services.current_system(2027, "west")
+    assert revised is not None and revised.version == 2
+    w03 = revised.indicators.get(code="W03")
+    assert w03.weight == 14 and w03.params == {"threshold": 0.002}
+    # The API reads the same versions and refuses a bad revision naming the indicator.
+    api = client.post(
+        f"/api/assessment/systems/{revised.pk}/revise",
+        {"changes": {"W04": {"formula": "placements / nothing"}}, "note": "试"},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and "W04" in api.json()["detail"] + str(api.json())
+    assert client.get(f"/api/assessment/systems/{revised.pk}").json()["version"] == 2

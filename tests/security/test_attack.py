@@ -118,7 +118,9 @@ URLS: dict[str, Probe] = {
     "web:assessment_index": li("/assessment/", {"year": str(w.YEAR)}, posts=({"year": w.YEAR},)),
     "web:assessment_run": o("/assessment/runs/{arun}/"),
     "web:assessment_systems": li("/assessment/systems/"),
-    "web:assessment_system": li("/assessment/systems/1/", posts=({"note": "攻击"},)),
+    "web:assessment_system": li(
+        "/assessment/systems/{asystem}/", posts=({"note": "攻击", "weight_W01": "90"},)
+    ),
     "web:assessment_export": li(f"/assessment/{w.YEAR}/export.xlsx"),
     "web:assessment_card": o(
         f"/assessment/{w.YEAR}/west/{{unit}}/",
@@ -415,6 +417,13 @@ OPERATIONS: dict[str, tuple[str, Probe]] = {
     ),
     "assessment_run_detail": ("GET", o("/api/assessment/runs/{arun}")),
     "assessment_results": ("GET", li(f"/api/assessment/{w.YEAR}/results")),
+    # Indicator systems are national documents anyone may read; only a national administrator
+    # may revise one.
+    "assessment_system": ("GET", li("/api/assessment/systems/{asystem}")),
+    "assessment_system_revise": (
+        "POST",
+        o("/api/assessment/systems/{asystem}/revise", {"changes": {}, "note": "攻击"}),
+    ),
     "assessment_card": ("GET", o(f"/api/assessment/{w.YEAR}/west/{{unit}}")),
     "assessment_step": (
         "POST",

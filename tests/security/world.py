@@ -409,7 +409,9 @@ def build(tmp: Path) -> World:
     assessment.Assessment.objects.create(
         year=YEAR, side="west", unit_id="622900", step="self", self_text="临夏攻防自评"
     )
-    city.ids.update(unit="622900", arun=arun.pk)
+    from xiezuo.assessment.services import system_ensure
+
+    city.ids.update(unit="622900", arun=arun.pk, asystem=system_ensure(YEAR, "west").pk)
     city.markers += ["临夏攻防州", "临夏攻防指标", "临夏攻防评语", "临夏攻防自评"]
 
     # other: 天津 → 甘肃; far: 福建 → 宁夏.
@@ -546,10 +548,11 @@ def fingerprint(world: World) -> tuple[Any, ...]:
     ]
     # The assessment: every unit's year, and the assessors assigned (a refused step must leave
     # neither an opened year nor an assignment behind).
-    from xiezuo.assessment.models import Assessment, Assignment
+    from xiezuo.assessment.models import Assessment, Assignment, System
     from xiezuo.assessment.models import Result as AssessmentResult
 
     parts += [
+        rows(System.objects.all()),
         rows(Assessment.objects.all()),
         rows(Assignment.objects.all()),
         rows(AssessmentResult.objects.all()),

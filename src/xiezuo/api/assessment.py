@@ -12,7 +12,7 @@ from xiezuo.accounts import policy as access
 from xiezuo.accounts.requests import actor
 from xiezuo.api.schemas import ERRORS, WRITE_ERRORS, ObjectId
 from xiezuo.assessment import policy, selectors, services
-from xiezuo.assessment.models import Assessment, Result, Run
+from xiezuo.assessment.models import Assessment, Result, Run, System
 from xiezuo.core.errors import NotFound, UserError
 
 router = Router(tags=["assessment"])
@@ -118,7 +118,7 @@ def assessment_run_detail(request: HttpRequest, run_id: ObjectId) -> Any:
 
 
 @router.get(
-    "/assessment/{year}/results",
+    "/assessment/{int:year}/results",
     response={200: list[ResultOut], **ERRORS},
     summary="The year's results in your scope, ranked",
 )
@@ -159,7 +159,7 @@ def _card(request: HttpRequest, year: int, side: str, code: str) -> dict[str, An
 
 
 @router.get(
-    "/assessment/{year}/{side}/{code}",
+    "/assessment/{int:year}/{side}/{code}",
     response={200: CardOut, **ERRORS},
     summary="A unit's scorecard",
 )
@@ -168,7 +168,7 @@ def assessment_card(request: HttpRequest, year: Year, side: SideParam, code: Cod
 
 
 @router.post(
-    "/assessment/{year}/{side}/{code}/steps",
+    "/assessment/{int:year}/{side}/{code}/steps",
     response={200: CardOut, **WRITE_ERRORS},
     summary="Take the unit's next step: self, partner, cross or final",
 )
@@ -177,7 +177,7 @@ def assessment_step(
 ) -> Any:
     card = _card(request, year, side, code)
     who = actor(request)
-    unit = {"year": year, "side": side, "unit_code": code}
+    unit: dict[str, Any] = {"year": year, "side": side, "unit_code": code}
     if data.step == "self":
         services.self_submit(actor=who, text=data.text, judgements=data.judgements, **unit)
     elif data.step == "partner":
@@ -189,3 +189,96 @@ def assessment_step(
     else:  # pragma: no cover - the schema's pattern admits nothing else
         raise UserError(f"没有“{data.step}”这一步")
     return {**card, **_card(request, year, side, code)}
+
+
+class IndicatorOut(Schema):
+    code: str
+    area: str
+    name: str
+    definition: str
+    unit: str
+    direction: str
+    formula: str
+    weight: float
+    rule: str
+    params: dict[str, Any]
+
+
+class SystemOut(Schema):
+    id: int
+    year: int
+    side: str
+    version: int
+    name: str
+    basis: str
+    frozen: bool
+    grades: list[dict[str, Any]]
+    indicators: list[IndicatorOut]
+
+
+class ReviseIn(Schema):
+    changes: dict[str, dict[str, Any]] = Field(
+        description="指标代码 → 要修改的字段（weight、formula、params、name …）"
+    )
+    grades: list[dict[str, Any]] | None = None
+    note: str = Field(max_length=2000, description="修改说明（必填）")
+
+
+def _system(s: System) -> dict[str, Any]:
+    return {
+        "id": s.pk,
+        "year": s.year,
+        "side": s.side,
+        "version": s.version,
+        "name": s.name,
+        "basis": s.basis,
+        "frozen": s.frozen_at is not None,
+        "grades": list(s.grades),
+        "indicators": [
+            {
+                "code": i.code,
+                "area": i.area,
+                "name": i.name,
+                "definition": i.definition,
+                "unit": i.unit,
+                "direction": i.direction,
+                "formula": i.formula,
+                "weight": float(i.weight),
+                "rule": i.rule,
+                "params": i.params,
+            }
+            for i in s.indicators.all()
+        ],
+    }
+
+
+def _system_get(pk: int) -> System:
+    found = System.objects.filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"没有编号为 {pk} 的指标体系")
+    return found
+
+
+@router.get(
+    "/assessment/systems/{int:system_id}",
+    response={200: SystemOut, **ERRORS},
+    summary="An indicator system (one version)",
+)
+def assessment_system(request: HttpRequest, system_id: ObjectId) -> Any:
+    return _system(_system_get(system_id))
+
+
+@router.post(
+    "/assessment/systems/{int:system_id}/revise",
+    response={201: SystemOut, **WRITE_ERRORS},
+    summary="Revise a system: a new version (national administrator, before the year starts)",
+)
+def assessment_system_revise(request: HttpRequest, system_id: ObjectId, data: ReviseIn) -> Any:
+    revised = services.system_revise(
+        actor=actor(request),
+        system=_system_get(system_id),
+        changes=data.changes,
+        grades=data.grades,
+        note=data.note,
+    )
+    return 201, _system(revised)

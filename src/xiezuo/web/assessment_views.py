@@ -174,7 +174,7 @@ def _step(request: HttpRequest, year: int, side: str, code: str) -> HttpResponse
     who = actor(request)
     what = request.POST.get("step", "")
     try:
-        unit = {"year": year, "side": side, "unit_code": code}
+        unit: dict[str, Any] = {"year": year, "side": side, "unit_code": code}
         text = request.POST.get("text", "")
         if what == "self":
             services.self_submit(
@@ -233,12 +233,8 @@ def assessment_system(request: HttpRequest, pk: int) -> HttpResponse:
         raise NotFound(f"没有编号为 {pk} 的指标体系")
     who = actor(request)
     if request.method == "POST":
-        changes: dict[str, dict[str, Any]] = {}
-        for ind in system.indicators.all():
-            weight = request.POST.get(f"weight_{ind.code}", "").strip()
-            if weight and weight != f"{ind.weight.normalize():f}":
-                changes[ind.code] = {"weight": weight}
         try:
+            changes = _changes(request, system)
             revised = services.system_revise(
                 actor=who, system=system, changes=changes, note=request.POST.get("note", "")
             )
@@ -255,7 +251,7 @@ def assessment_system(request: HttpRequest, pk: int) -> HttpResponse:
         "web/assessment/system.html",
         {
             "system": system,
-            "indicators": system.indicators.all(),
+            "indicators": _with_json(system),
             "deductions": system.deductions.all(),
             "may_edit": access.allows(policy.require_manage_systems, who)
             and not system.frozen_at
@@ -264,6 +260,43 @@ def assessment_system(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": System.objects.filter(year=system.year, side=system.side),
         },
     )
+
+
+def _with_json(system: System) -> list[Any]:
+    import json
+
+    out: list[Any] = list(system.indicators.all())
+    for ind in out:
+        ind.params_json = json.dumps(ind.params, ensure_ascii=False)
+    return out
+
+
+def _changes(request: HttpRequest, system: System) -> dict[str, dict[str, Any]]:
+    """What the form changes, per indicator: weight, formula, parameters (JSON)."""
+    import json
+
+    changes: dict[str, dict[str, Any]] = {}
+    for ind in system.indicators.all():
+        fields: dict[str, Any] = {}
+        weight = request.POST.get(f"weight_{ind.code}", "").strip()
+        if weight and weight != f"{ind.weight.normalize():f}":
+            fields["weight"] = weight
+        formula = request.POST.get(f"formula_{ind.code}")
+        if formula is not None and formula.strip() != ind.formula:
+            fields["formula"] = formula.strip()
+        raw = request.POST.get(f"params_{ind.code}")
+        if raw is not None and raw.strip():
+            try:
+                params = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise UserError(f"指标 {ind.code}：参数不是有效的 JSON（{exc.msg}）") from exc
+            if not isinstance(params, dict):
+                raise UserError(f'指标 {ind.code}：参数应写作 {{"名称": 值}}')
+            if params != ind.params:
+                fields["params"] = params
+        if fields:
+            changes[ind.code] = fields
+    return changes
 
 
 @login_required
