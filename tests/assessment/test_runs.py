@@ -192,6 +192,11 @@ def test_the_steps_go_in_order_and_each_by_its_own_side(scored: Run, national_us
         services.finalise(actor=national_user, **U, grade="优秀")
     a = services.finalise(actor=national_user, **U, grade=computed.grade)
     assert a.step == Step.FINAL
+    from xiezuo.audit.models import AuditEvent
+
+    trail = AuditEvent.objects.filter(object_type="assessment.assessment", object_id=str(a.pk))
+    assert [e.after["step"] for e in trail.order_by("pk")] == ["self", "partner", "cross", "final"]
+    assert trail.order_by("pk").last().actor == national_user
     # The cross-assessor's judgement counts in the next run.
     rerun = services.run_execute(services.run_create(actor=national_user, year=YEAR))
     assert rerun.results.get(side="west").scores.get(code="W01").score == Decimal("6.00")

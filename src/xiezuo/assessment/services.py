@@ -630,6 +630,20 @@ def _text(value: str, what: str) -> str:
     return value[:10000]
 
 
+def _taken(a: Assessment, actor: User | None, step: str, prefix: str) -> Assessment:
+    """Record who took the step and when (`<prefix>_by`, `<prefix>_at`), move to `step`, save and
+    audit — the same for every step."""
+    setattr(a, f"{prefix}_by", actor if getattr(actor, "pk", None) else None)
+    setattr(a, f"{prefix}_at", timezone.now())
+    a.step = step
+    a.save()
+    after: dict[str, Any] = {"step": step}
+    if step == Step.FINAL:
+        after["grade"] = a.final_grade
+    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=a, after=after)
+    return a
+
+
 def _locked(year: int, side: str, unit_code: str) -> Assessment:
     """The unit's year, opened if need be, locked for the step: called only once the step's
     policy has let the actor through, so a refused step leaves nothing behind."""
@@ -653,13 +667,8 @@ def self_submit(
     judged = _judged(a.year, a.side, judgements or {}, actor)
     a.self_text = _text(text, "自评报告")
     a.judgements = {**(a.judgements or {}), **judged}
-    a.self_by = actor if getattr(actor, "pk", None) else None
-    a.self_at = timezone.now()
-    a.step = Step.SELF
-    a.save()
     _freeze(a.year)
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=a, after={"step": a.step})
-    return a
+    return _taken(a, actor, Step.SELF, "self")
 
 
 @transaction.atomic
@@ -670,12 +679,7 @@ def partner_comment(
     a = _locked(year, side, unit_code)
     _require_step(a, (Step.SELF,), "提出对方意见")
     a.partner_text = _text(text, "对方意见")
-    a.partner_by = actor if getattr(actor, "pk", None) else None
-    a.partner_at = timezone.now()
-    a.step = Step.PARTNER
-    a.save()
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=a, after={"step": a.step})
-    return a
+    return _taken(a, actor, Step.PARTNER, "partner")
 
 
 @transaction.atomic
@@ -695,12 +699,7 @@ def cross_submit(
     a.cross_text = _text(text, "交叉考核意见")
     # The cross-assessment's scores replace the self-assessment's proposals.
     a.judgements = {**(a.judgements or {}), **{k: {**v, "cross": True} for k, v in judged.items()}}
-    a.cross_by = actor if getattr(actor, "pk", None) else None
-    a.cross_at = timezone.now()
-    a.step = Step.CROSS
-    a.save()
-    audit_record(actor=actor, action=AuditEvent.Action.UPDATE, obj=a, after={"step": a.step})
-    return a
+    return _taken(a, actor, Step.CROSS, "cross")
 
 
 @transaction.atomic
@@ -726,14 +725,7 @@ def finalise(
         )
     a.final_grade = grade
     a.final_reason = (reason or "").strip()[:2000]
-    a.final_by = actor if getattr(actor, "pk", None) else None
-    a.final_at = timezone.now()
-    a.step = Step.FINAL
-    a.save()
-    audit_record(
-        actor=actor, action=AuditEvent.Action.UPDATE, obj=a, after={"step": a.step, "grade": grade}
-    )
-    return a
+    return _taken(a, actor, Step.FINAL, "final")
 
 
 @transaction.atomic
