@@ -251,28 +251,13 @@ def _household_checks(
     problems = {n: p for n, p in problems.items() if p}
     if not problems:
         return []
-    rows = duck.execute(
-        f"SELECT row, household_number FROM {staging.relation(batch)} "
-        "WHERE list_contains(?, household_number) ORDER BY row LIMIT 100000",
-        [list(problems)],
-    ).fetchall()
+    rows = _rows_of(duck, batch, list(problems))
     rows += [
         (r["row"], r["household_number"]) for r in refused if r["household_number"] in problems
     ]
     if refused:
         duck.unregister("refused_rows")
-    return [
-        ImportIssue(
-            batch=batch,
-            row=row,
-            column=column,
-            message=message[:300],
-            household=number[:30],
-            kind=kind,
-        )
-        for row, number in sorted(rows)
-        for column, message, kind in problems[number]
-    ]
+    return _issues(batch, sorted(rows), problems)
 
 
 # The same words whether the number is registered elsewhere or not: a refusal is no oracle.
@@ -419,21 +404,42 @@ def _on_every_row(
     """A household's problem named on each of its rows: the user fixes rows, not households."""
     if not messages:
         return []
-    rows = duck.execute(
+    rows = _rows_of(duck, batch, list(messages))
+    return _issues(batch, rows, {n: [(column, m, kind)] for n, m in messages.items()})
+
+
+# Rows of the households a problem names, at most this many: a file of 100,000 rows whose
+# every household is faulty still has each row named.
+ROW_LIMIT = 100_000
+
+
+def _rows_of(duck: Any, batch: ImportBatch, numbers: list[str]) -> list[tuple[int, str]]:
+    """(row, household number) of every staged row of these households, in row order."""
+    found: list[tuple[int, str]] = duck.execute(
         f"SELECT row, household_number FROM {staging.relation(batch)} "
-        "WHERE list_contains(?, household_number) ORDER BY row LIMIT 10000",
-        [list(messages)],
+        f"WHERE list_contains(?, household_number) ORDER BY row LIMIT {ROW_LIMIT}",
+        [numbers],
     ).fetchall()
+    return found
+
+
+def _issues(
+    batch: ImportBatch,
+    rows: list[tuple[int, str]],
+    problems: dict[str, list[tuple[str, str, str]]],
+) -> list[ImportIssue]:
+    """One issue per row and problem of its household: (column, message, kind)."""
     return [
         ImportIssue(
             batch=batch,
             row=row,
             column=column,
-            message=messages[number][:300],
+            message=message[:300],
             household=number[:30],
             kind=kind,
         )
         for row, number in rows
+        for column, message, kind in problems[number]
     ]
 
 
