@@ -330,3 +330,23 @@ def test_the_systems_page_revises_weights_formulas_and_parameters(
     )
     assert api.status_code == 400 and "W04" in api.json()["detail"] + str(api.json())
     assert client.get(f"/api/assessment/systems/{revised.pk}").json()["version"] == 2
+
+
+def test_every_figure_links_to_the_list_behind_it(scored: Run, national_user: Any) -> None:
+    from xiezuo.web.assessment_views import _drill
+
+    west = scored.results.get(side="west")
+    east = scored.results.get(side="east")
+    assert _drill("fiscal_aid", east, YEAR) == (
+        f"/cooperation/fund/?year={YEAR}&region={SUZHOU}&state=approved"
+    )
+    assert _drill("verified_labourers_trained", west, YEAR).startswith("/cooperation/training/")
+    assert _drill("exited_people", west, YEAR) == (f"/registry/?region={TONGREN}&exit_year={YEAR}")
+    # An eastern unit's results are those of the area it helps.
+    assert _drill("returned_people", east, YEAR) == f"/registry/?region={TONGREN}&status=returned"
+    assert _drill("poverty_counties", west, YEAR) == f"/regions/{TONGREN}/"
+    client = Client()
+    client.force_login(national_user)
+    for s in west.scores.all():
+        for name in s.parts:
+            assert client.get(_drill(name, west, YEAR)).status_code == 200, name

@@ -39,7 +39,7 @@ class Measure:
     label: str
     unit: str
     # Where its people or records are listed: 'records' (cooperation records of the unit's
-    # pairings), 'people' (people served), 'placements', 'registry', 'pairings', 'findings'.
+    # pairings), 'placements', 'registry', 'pairings', 'findings'.
     drill: str
     kind: str = ""  # the record kind or indicator the drill-down filters by
 
@@ -82,7 +82,8 @@ for _name, _label, _ind in (
     ("verified_labourers_trained", "培训贫困劳动力（已核实人数）", "labourers_trained"),
     ("verified_poor_employed", "企业吸纳贫困人口就业（已核实人数）", "poor_employed"),
 ):
-    _add(Measure(_name, _label, "人", "people", _ind))
+    # The people behind them are the training (or enterprise) records that name them.
+    _add(Measure(_name, _label, "人", "records", "industry" if "employed" in _ind else "training"))
 
 for _m in (
     Measure("placements", "帮助贫困人口转移就业（建档立卡人数）", "人", "placements"),

@@ -116,22 +116,25 @@ def _card(request: HttpRequest, year: int, side: str, code: str) -> dict[str, An
 
 
 def _drill(name: str, result: Any, year: int) -> str:
-    """Where the records or people behind a measure are listed, filtered to the unit."""
+    """Where the records or people behind a measure are listed, filtered to the unit (for an
+    eastern unit's registry results, to the area it helps)."""
     m = MEASURES[name]
+    code = result.unit_code
     if m.drill == "records":
-        return (
-            f"{reverse('web:coop_list', args=[m.kind])}"
-            f"?year={year}&region={result.unit_code}&state=approved"
-        )
-    if m.drill == "people":
-        return f"{reverse('web:verify_index')}?year={year}&scope={result.unit_code}"
+        return f"{reverse('web:coop_list', args=[m.kind])}?year={year}&region={code}&state=approved"
     if m.drill == "placements":
-        return f"{reverse('web:labour')}?region={result.unit_code}&year={year}"
+        return f"{reverse('web:labour')}?region={code}&year={year}"
     if m.drill == "pairings":
-        return f"{reverse('web:pairing_list')}?region={result.unit_code}"
+        return f"{reverse('web:pairing_list')}?region={code}"
     if m.drill == "findings":
-        return f"{reverse('web:verify_index')}?scope={result.unit_code}"
-    return f"{reverse('web:household_list')}?region={result.unit_code}"
+        return f"{reverse('web:verify_index')}?scope={code}&year={year}"
+    if result.side == Side.EAST:
+        helped = selectors.partner_codes(result)
+        code = helped[0] if helped else code
+    if m.kind.startswith("counties"):
+        return reverse("web:region_detail", args=[code])
+    query = {"exited": f"&exit_year={year}", "returned": "&status=returned"}.get(m.kind, "")
+    return f"{reverse('web:household_list')}?region={code}{query}"
 
 
 @login_required
