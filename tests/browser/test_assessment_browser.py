@@ -36,6 +36,7 @@ def test_ranking_scorecard_and_self_assessment(
     page.wait_for_url("**/assessment/")
     assert page.locator("[data-testid=ranking-west]").inner_text().count("铜仁市") == 1
     page.wait_for_selector("#chart-west canvas")
+    page.wait_for_selector("#chart-network canvas")  # the pairs coloured by grade
     page.click("[data-testid=ranking-west] >> text=铜仁市")
     page.wait_for_url(f"**/assessment/{YEAR}/west/{TONGREN}/")
     page.wait_for_selector("#chart-radar canvas")

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from xiezuo.accounts import policy as access
 from xiezuo.accounts.requests import actor
-from xiezuo.assessment import exports, policy, selectors, services
+from xiezuo.assessment import defaults, exports, policy, selectors, services
 from xiezuo.assessment.choices import RunState, Side, Step
 from xiezuo.assessment.measures import MEASURES
 from xiezuo.assessment.models import Assessment, Run, System
@@ -51,10 +51,13 @@ def assessment_index(request: HttpRequest) -> HttpResponse:
     results = selectors.results_for(request.user, latest) if latest else []
     east = [r for r in results if r.side == Side.EAST]
     west = [r for r in results if r.side == Side.WEST]
-    chart = {
+    chart: dict[str, Any] = {
         side: {"units": [r.unit_name for r in rows], "totals": [float(r.total) for r in rows]}
         for side, rows in (("east", east), ("west", west))
     }
+    system = latest.east_system if latest else None
+    grades = [str(g["grade"]) for g in (system.grades if system else defaults.GRADES)]
+    chart["network"] = _network(east, west, grades)
     return render(
         request,
         "web/assessment/index.html",
@@ -69,6 +72,36 @@ def assessment_index(request: HttpRequest) -> HttpResponse:
             "may_run": access.allows(policy.require_run, actor(request)),
         },
     )
+
+
+def _network(east: list[Any], west: list[Any], grades: list[str]) -> dict[str, Any]:
+    """The assessed pairs as a two-column network, each unit coloured by its grade: eastern
+    units on the left, western on the right, best ranked on top; a line for each pairing both
+    of whose sides the reader may see."""
+    nodes: list[dict[str, Any]] = []
+    by_pairing: dict[int, list[str]] = {}
+    for column, rows in enumerate((east, west)):
+        for i, r in enumerate(rows):
+            key = f"{r.side}:{r.unit_code}"
+            nodes.append(
+                {
+                    "id": key,
+                    "name": r.unit_name,
+                    "grade": r.grade,
+                    "x": column,
+                    "y": i,
+                    "total": float(r.total),
+                }
+            )
+            for pid in r.pairings:
+                by_pairing.setdefault(pid, []).append(key)
+    links = [
+        {"source": a, "target": b}
+        for ends in by_pairing.values()
+        if len(ends) == 2
+        for a, b in [ends]
+    ]
+    return {"nodes": nodes, "links": links, "grades": grades}
 
 
 @login_required

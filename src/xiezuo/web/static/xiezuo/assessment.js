@@ -24,6 +24,30 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   }
+  // The assessed pairs, coloured by grade.
+  var net = document.getElementById("chart-network");
+  if (ranking && net) {
+    var n = ranking.network;
+    if (!n.nodes.length) { net.remove(); } else {
+      var colours = { "好": "#2e7d32", "较好": "#7cb342", "一般": "#f9a825", "差": "#c62828" };
+      var rows = Math.max.apply(null, n.nodes.map(function (d) { return d.y; })) + 1;
+      net.style.height = Math.max(200, 34 * rows + 40) + "px";
+      draw(net, {
+        tooltip: { formatter: function (p) { return p.dataType === "node" ? echarts.format.encodeHTML(p.data.name + " " + p.data.total + " " + p.data.grade) : ""; } },
+        legend: { data: n.grades, top: 0 },
+        series: [{
+          type: "graph", layout: "none", roam: false,
+          categories: n.grades.map(function (g) { return { name: g, itemStyle: { color: colours[g] } }; }),
+          data: n.nodes.map(function (d) {
+            return { id: d.id, name: d.name, total: d.total, grade: d.grade, x: d.x * 600, y: d.y * 34,
+                     category: n.grades.indexOf(d.grade), symbolSize: 14,
+                     label: { show: true, position: d.x === 0 ? "left" : "right" } };
+          }),
+          links: n.links, lineStyle: { color: "#aaa", curveness: 0.1 }
+        }]
+      });
+    }
+  }
   // A unit's scorecard: score against weight by area (radar), and its total over the years.
   var card = data("assessment-card");
   if (card) {
