@@ -38,7 +38,7 @@ def test_background_run_stores_findings_with_progress(world: World, national_use
         "V09",
         "V11",
     }
-    assert "V10" in run.counts["skipped"]  # no placements table: said, not silently skipped
+    assert "V10" in run.counts["skipped"]  # checked by labour at entry: said, not silently skipped
     assert AuditEvent.objects.filter(object_type__icontains="run", object_id=str(run.pk)).exists()
 
 

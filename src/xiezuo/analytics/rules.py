@@ -235,7 +235,9 @@ LINKAGE = "V11"
 # Rules the issue names that this data cannot check yet, and why: shown on every run.
 SKIPPED: dict[str, Any] = {
     "V06": _("“脱贫多年后又报为新脱贫”：帮扶记录中还没有“新脱贫”的申报项，暂无法比对"),
-    "V10": _("“同一人劳务派遣时间重叠”：平台还没有劳务派遣（placements）记录，暂无法比对"),
+    "V10": _(
+        "“同一人劳务派遣时间重叠”：在登记就业时由劳务协作核查（全国同一人的各段就业，重叠的标为“与同一人的另一段就业时间重叠”），比对中不再重复"
+    ),
 }
 
 FINDING_COLUMNS = ("record_kind", "record_id", "person_id", "id_hash", "detail")
