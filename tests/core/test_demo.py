@@ -43,9 +43,13 @@ def test_demo_loads_regions_flags_and_four_working_logins(settings: Any, tmp_pat
     assert proposal.state == "infeasible"
     assert any("万山区（520603）没有建档立卡数据" in p for p in proposal.result["problems"])
     assert Pairing.objects.filter(level=3).count() > 400
-    agreement = Agreement.objects.get(pairing__east_region_id="320500")
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    agreement = Agreement.objects.get(pairing__east_region_id="320500", year=year)
     assert agreement.targets.count() == 7 and agreement.targets.filter(tasks__isnull=False).exists()
     counts = _assert_cooperation_records(agreement)
+    _assert_labour_and_assessment(printed, year - 1)
     # Running it again keeps the same logins and skips the division load.
     again = StringIO()
     call_command("demo", "--from", str(DIVISIONS), stdout=again)
@@ -55,6 +59,28 @@ def test_demo_loads_regions_flags_and_four_working_logins(settings: Any, tmp_pat
     assert Pairing.objects.filter(level__lte=2).count() == 32
     assert "苏州—铜仁帮扶记录已存在，跳过生成" in again.getvalue()
     assert _record_counts() == counts
+
+
+def _assert_labour_and_assessment(printed: str, year: int) -> None:
+    """Labour: 铜仁's workers, 苏州's jobs, accepted matches become placements, some ended.
+    Assessment: last year computed for 苏州 and 铜仁 after a national verification, 苏州's
+    self-assessment filed, the demo assessor assigned to both."""
+    from xiezuo.assessment import selectors
+    from xiezuo.assessment.models import Assessment, Assignment
+    from xiezuo.labour.models import Placement, Posting, Worker
+
+    assert Worker.objects.exists() and Posting.objects.count() == 5
+    placements = Placement.objects.all()
+    assert placements.filter(organised=True).exists() and placements.filter(organised=False)
+    assert placements.filter(end__isnull=False).exists()
+    run = selectors.latest_run(year)
+    assert run is not None and run.verify_run_id
+    assert set(run.results.values_list("unit_code", flat=True)) == {"320500", "520600"}
+    placed = run.results.get(side="west").scores.get(name="脱贫人口转移就业")
+    assert placed.value and placed.value > 0
+    assert Assessment.objects.get(year=year, unit_id="320500").step == "self"
+    assert Assignment.objects.filter(year=year, assessor__username="assessor").count() == 2
+    assert f"{year} 年考核计算" in printed
 
 
 def _record_counts() -> dict[str, int]:

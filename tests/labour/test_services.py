@@ -220,3 +220,44 @@ def test_an_organiser_records_placements_only_of_people_of_paired_regions(suzhou
     with pytest.raises(Forbidden, match="结对地区"):
         services.placement_create(actor=suzhou_reporter, data=placement_in(linxia))
     assert not Placement.objects.filter(home_county_id=LINXIA).exists()
+
+
+def test_ending_a_job_checks_its_dates_and_reworks_the_overlap_flags(
+    members, county_user, other_county_user, client
+):
+    number = idnumbers.make_resident_id(YANHE, datetime.date(1990, 1, 1), 1, male=True)
+    first = services.placement_create(actor=county_user, data=placement_in(number))
+    second = services.placement_create(
+        actor=county_user, data=placement_in(number, start=datetime.date(2020, 9, 1))
+    )
+    assert second.flags == [PlacementFlag.OVERLAP]
+    with pytest.raises(UserError, match="早于开始日期"):
+        services.placement_end(actor=county_user, placement=first, end=datetime.date(2020, 1, 1))
+    with pytest.raises(UserError, match="还没有到"):
+        services.placement_end(actor=county_user, placement=first, end=datetime.date(2999, 1, 1))
+    with pytest.raises(Forbidden):
+        services.placement_end(
+            actor=other_county_user, placement=first, end=datetime.date(2020, 8, 1)
+        )
+    # The first job ended before the second began: neither overlaps any more.
+    services.placement_end(actor=county_user, placement=first, end=datetime.date(2020, 8, 31))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.end == datetime.date(2020, 8, 31) and first.flags == [] and second.flags == []
+    # Undone through the page: the overlap is back on both.
+    client.force_login(county_user)
+    client.post(f"/labour/placements/{first.pk}/end/", {"end": ""})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.end is None and PlacementFlag.OVERLAP in first.flags and second.flags
+    bad = client.post(f"/labour/placements/{first.pk}/end/", {"end": "2020-13-01"}, follow=True)
+    assert "不是日期" in bad.content.decode()
+    # The API ends it too; another county is told the record does not exist.
+    api = client.post(
+        f"/api/labour/placements/{first.pk}/end",
+        {"end": "2020-08-31"},
+        content_type="application/json",
+    )
+    assert api.status_code == 200 and api.json()["end"] == "2020-08-31"
+    client.force_login(other_county_user)
+    assert client.post(f"/labour/placements/{first.pk}/end/", {"end": ""}).status_code == 404

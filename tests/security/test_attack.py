@@ -210,6 +210,9 @@ URLS: dict[str, Probe] = {
     "web:labour": li("/labour/", {"page": "2"}),
     # The run of a foreign region (the default, the user's own region, is its own business).
     "web:labour_run": o("/labour/run/", {"region": "{county}"}, get=False),
+    "web:labour_placement_end": o(
+        "/labour/placements/{placement}/end/", {"end": "2026-05-02"}, {"end": ""}, get=False
+    ),
     "web:labour_decide": o(
         "/labour/decide/",
         {"match": "{match}", "decision": "accept"},
@@ -494,6 +497,7 @@ OPERATIONS: dict[str, tuple[str, Probe]] = {
             get=False,
         ),
     ),
+    "placement_end": ("POST", o("/api/labour/placements/{placement}/end", {"end": None})),
     "placement_create": (
         "POST",
         Probe(

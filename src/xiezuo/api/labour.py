@@ -217,3 +217,25 @@ def placement_create(request: HttpRequest, data: PlacementIn) -> Any:
             "organised": p.organised, "flags": p.flags,
         },
     )  # fmt: skip
+
+
+class EndIn(Schema):
+    end: datetime.date | None = Field(None, description="结束日期；留空表示仍在岗")
+
+
+@router.post(
+    "/labour/placements/{int:placement_id}/end",
+    response={200: PlacementOut, **WRITE_ERRORS},
+    summary="End a placement on a day (or clear its end)",
+)
+def placement_end(request: HttpRequest, placement_id: ObjectId, data: EndIn) -> Any:
+    p = services.placement_end(
+        actor=actor(request),
+        placement=selectors.placement_get(user=request.user, pk=placement_id),
+        end=data.end,
+    )
+    return {
+        "id": p.pk, "person_name": p.person_name, "id_masked": p.id_masked,
+        "employer": p.employer, "place": p.place_id, "start": p.start, "end": p.end,
+        "organised": p.organised, "flags": p.flags,
+    }  # fmt: skip

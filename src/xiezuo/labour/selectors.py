@@ -33,6 +33,15 @@ def match_list(*, user: Any, state: str = MatchState.PROPOSED) -> QuerySet[Match
     return scope_for(user).filter_data(qs, "worker__county_id")
 
 
+def placement_get(*, user: Any, pk: int) -> Placement:
+    from xiezuo.core.errors import NotFound
+
+    found = placement_list(user=user).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"没有编号为 {pk} 的就业记录，或不在您的范围内")
+    return found
+
+
 def placement_list(*, user: Any) -> QuerySet[Placement]:
     scope = scope_for(user)
     qs = Placement.objects.select_related("place", "home_county")

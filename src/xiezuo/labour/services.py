@@ -650,3 +650,49 @@ def placement_from_match(
         actor=actor, action=AuditEvent.Action.CREATE, obj=placement, after={"match": match.pk}
     )
     return placement
+
+
+@transaction.atomic
+def placement_end(
+    *, actor: User | None, placement: Placement, end: datetime.date | None
+) -> Placement:
+    """The day a job ended (or None: still on, a wrong end undone). Whoever may record the
+    placement may end it; its flags are worked out again, since an end can open or close an
+    overlap with the person's other jobs."""
+    policy.require_placement(actor, placement.home_county_id, placement.organiser_region_id)
+    if end is not None and end < placement.start:
+        raise UserError(
+            f"结束日期 {end} 早于开始日期 {placement.start}", [Problem("早于开始日期", "end")]
+        )
+    if end is not None and end > timezone.localdate():
+        raise UserError(f"结束日期 {end} 还没有到", [Problem("日期在今天之后", "end")])
+    before = {"end": str(placement.end) if placement.end else None, "flags": placement.flags}
+    placement.end = end
+    placement.save(update_fields=["end"])
+    _reflag_overlaps(placement.id_hash)
+    placement.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=placement,
+        before=before,
+        after={"end": str(end) if end else None, "flags": placement.flags},
+    )
+    return placement
+
+
+def _reflag_overlaps(id_hash: str) -> None:
+    """The overlap flag of each of the person's placements, worked out again from their dates
+    (a person has a handful: compared pairwise)."""
+    mine = list(Placement.objects.filter(id_hash=id_hash))
+    overlap = PlacementFlag.OVERLAP.value
+    for p in mine:
+        hit = any(
+            o.pk != p.pk
+            and o.start <= (p.end or datetime.date.max)
+            and p.start <= (o.end or datetime.date.max)
+            for o in mine
+        )
+        flags = sorted((set(p.flags or []) - {overlap}) | ({overlap} if hit else set()))
+        if flags != sorted(p.flags or []):
+            Placement.objects.filter(pk=p.pk).update(flags=flags)

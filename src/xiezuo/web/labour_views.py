@@ -4,6 +4,9 @@ who took them; placements and their stability."""
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -35,7 +38,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "postings": selectors.posting_list(user=user)[:100],
             "matches": selectors.match_list(user=user)[:200],
             "takers": selectors.posting_takers(user=user)[:200],
-            "placements": selectors.placement_list(user=user)[:100],
+            "placements": _with_controls(user, list(selectors.placement_list(user=user)[:100])),
             "summary": summary,
             "region": region,
         },
@@ -79,4 +82,39 @@ def decide(request: HttpRequest) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("web:labour")
     messages.success(request, f"已{'接受' if accept else '拒绝'} {n} 个匹配")
+    return redirect("web:labour")
+
+
+def _with_controls(user: Any, placements: list[Any]) -> list[Any]:
+    """Each placement with whether this user may end it: the service's own rule."""
+    from xiezuo.accounts.policy import allows
+    from xiezuo.labour import policy
+
+    for p in placements:
+        p.may_end = allows(policy.require_placement, user, p.home_county_id, p.organiser_region_id)
+    return placements
+
+
+def _date(raw: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise UserError(f"结束日期“{raw}”不是日期（应写作 2025-06-30）") from exc
+
+
+@login_required
+@require_POST
+def placement_end(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a job on the day given (empty: still on)."""
+    placement = selectors.placement_get(user=request.user, pk=pk)
+    raw = request.POST.get("end", "").strip()
+    try:
+        end = _date(raw) if raw else None
+        services.placement_end(actor=actor(request), placement=placement, end=end)
+    except Forbidden:
+        raise
+    except UserError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:labour")
+    messages.success(request, f"{placement.person_name}：就业{'至 ' + str(end) if end else '在岗'}")
     return redirect("web:labour")

@@ -88,6 +88,9 @@ urlpatterns = [
     path("labour/", labour_views.index, name="labour"),
     path("labour/run/", labour_views.run, name="labour_run"),
     path("labour/decide/", labour_views.decide, name="labour_decide"),
+    path(
+        "labour/placements/<int:pk>/end/", labour_views.placement_end, name="labour_placement_end"
+    ),
     path("imports/", imports_views.import_list, name="import_list"),
     path("imports/template/<str:kind>.xlsx", imports_views.import_template, name="import_template"),
     path("imports/<str:batch_id>/", imports_views.import_detail, name="import_detail"),

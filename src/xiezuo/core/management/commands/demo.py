@@ -113,6 +113,9 @@ class Command(XiezuoCommand):
 
         demo_pairings(stdout=self.stdout)
         from xiezuo.assessment.demo import demo_assessment
+        from xiezuo.labour.demo import demo_labour
+
+        demo_labour(stdout=self.stdout)
 
         demo_assessment(stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("\n演示账号 Demo logins:"))
