@@ -261,3 +261,57 @@ def test_ending_a_job_checks_its_dates_and_reworks_the_overlap_flags(
     assert api.status_code == 200 and api.json()["end"] == "2020-08-31"
     client.force_login(other_county_user)
     assert client.post(f"/labour/placements/{first.pk}/end/", {"end": ""}).status_code == 404
+
+
+def test_the_quarterly_check_sets_each_workers_employment_from_the_placements(
+    members, county_user, other_county_user, client
+):
+    from xiezuo.labour.models import EmploymentStatus
+
+    services.workers_sync(actor=county_user, region_code=YANHE, today=TODAY)
+    number = idnumbers.make_resident_id(YANHE, datetime.date(1990, 1, 1), 1, male=True)
+    placed = services.placement_create(
+        actor=county_user, data=placement_in(number, start=datetime.date(2024, 2, 1))
+    )
+    working = placed.worker
+    other = Worker.objects.exclude(pk=working.pk).order_by("pk").first()
+    with pytest.raises(UserError, match="季度"):
+        services.quarter_check(actor=county_user, region_code=YANHE, year=2024, quarter=5)
+    with pytest.raises(UserError, match="还没有开始"):
+        services.quarter_check(actor=county_user, region_code=YANHE, year=2099, quarter=1)
+    with pytest.raises(Forbidden):
+        services.quarter_check(actor=other_county_user, region_code=YANHE, year=2024, quarter=2)
+    # The county's own office checks its workers; the prefecture above does not overwrite it.
+    from tests.factories import UserFactory
+
+    prefecture = UserFactory(username="tr-q", side="west", region_id="520600", roles=["reporter"])
+    with pytest.raises(Forbidden, match="县级"):
+        services.quarter_check(actor=prefecture, region_code="520600", year=2024, quarter=2)
+
+    def status() -> dict[int, str]:
+        rows = EmploymentStatus.objects.filter(year=2024, quarter=2)
+        return dict(rows.values_list("worker_id", "status"))
+
+    report = services.quarter_check(actor=county_user, region_code=YANHE, year=2024, quarter=2)
+    assert status() == {working.pk: "employed", other.pk: "unemployed"}
+    assert report.counts == {"employed": 1, "unemployed": 1}
+    # A public-welfare job shows in no placement: set by hand, it survives the next check.
+    services.employment_set(actor=county_user, worker=other, year=2024, quarter=2, status="public")
+    services.quarter_check(actor=county_user, region_code=YANHE, year=2024, quarter=2)
+    assert status() == {working.pk: "employed", other.pk: "public"}
+    with pytest.raises(UserError, match="就业状态"):
+        services.employment_set(
+            actor=county_user, worker=other, year=2024, quarter=2, status="retired"
+        )
+    # The page shows the counts; the API sets one worker's quarter.
+    client.force_login(county_user)
+    page = client.get("/labour/").content.decode()
+    assert "2024 年第 2 季度" in page and "在岗 1 人" in page and "公益性岗位 1 人" in page
+    api = client.post(
+        f"/api/labour/workers/{other.pk}/quarters",
+        {"year": 2024, "quarter": 2, "status": "self"},
+        content_type="application/json",
+    )
+    assert api.status_code == 200 and api.json()["status"] == "self"
+    done = client.post("/labour/quarters/", {"year": "2024", "quarter": "3"}, follow=True)
+    assert "2024 年第 3 季度就业核对完成" in done.content.decode()

@@ -210,6 +210,14 @@ URLS: dict[str, Probe] = {
     "web:labour": li("/labour/", {"page": "2"}),
     # The run of a foreign region (the default, the user's own region, is its own business).
     "web:labour_run": o("/labour/run/", {"region": "{county}"}, get=False),
+    # The check covers the attacker's own region only; it must change nothing of the victims'.
+    "web:labour_quarter_check": Probe(
+        LIST,
+        "/labour/quarters/",
+        posts=({"year": w.YEAR, "quarter": 1},),
+        get=False,
+        own_success=True,
+    ),
     "web:labour_placement_end": o(
         "/labour/placements/{placement}/end/", {"end": "2026-05-02"}, {"end": ""}, get=False
     ),
@@ -498,6 +506,17 @@ OPERATIONS: dict[str, tuple[str, Probe]] = {
         ),
     ),
     "placement_end": ("POST", o("/api/labour/placements/{placement}/end", {"end": None})),
+    "quarter_check": (
+        "POST",
+        o("/api/labour/quarters", {"region": "{county}", "year": w.YEAR, "quarter": 1}),
+    ),
+    "employment_set": (
+        "POST",
+        o(
+            "/api/labour/workers/{worker}/quarters",
+            {"year": w.YEAR, "quarter": 1, "status": "public"},
+        ),
+    ),
     "placement_create": (
         "POST",
         Probe(

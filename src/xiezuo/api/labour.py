@@ -239,3 +239,42 @@ def placement_end(request: HttpRequest, placement_id: ObjectId, data: EndIn) -> 
         "employer": p.employer, "place": p.place_id, "start": p.start, "end": p.end,
         "organised": p.organised, "flags": p.flags,
     }  # fmt: skip
+
+
+class QuarterIn(Schema):
+    region: str = Field(pattern=r"^[0-9]{6,12}$")
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)
+
+
+class EmploymentIn(Schema):
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4)
+    status: str = Field(pattern=r"^(employed|unemployed|self|public)$")
+
+
+@router.post(
+    "/labour/quarters",
+    response={200: dict[str, Any], **WRITE_ERRORS},
+    summary="The quarterly employment check of a region's workers against the placements",
+)
+def quarter_check(request: HttpRequest, data: QuarterIn) -> Any:
+    report = services.quarter_check(
+        actor=actor(request), region_code=data.region, year=data.year, quarter=data.quarter
+    )
+    return {"year": report.year, "quarter": report.quarter, "counts": report.counts}
+
+
+@router.post(
+    "/labour/workers/{int:worker_id}/quarters",
+    response={200: dict[str, Any], **WRITE_ERRORS},
+    summary="A worker's employment status in one quarter (e.g. a public-welfare job)",
+)
+def employment_set(request: HttpRequest, worker_id: ObjectId, data: EmploymentIn) -> Any:
+    worker = selectors.worker_get(user=request.user, pk=worker_id)
+    found = services.employment_set(
+        actor=actor(request), worker=worker, year=data.year, quarter=data.quarter,
+        status=data.status,
+    )  # fmt: skip
+    return {"worker": worker.pk, "year": found.year, "quarter": found.quarter,
+            "status": found.status}  # fmt: skip

@@ -22,6 +22,16 @@ def require_workers(actor: User | None, region_code: str) -> None:
         raise Forbidden.because("只能管理本地区的劳动力")
 
 
+def require_quarter_check(actor: User | None, region_code: str) -> None:
+    """The quarterly check is the county's (its human-resources bureau keeps the employment
+    records): an office above it does not overwrite what each county recorded by hand."""
+    require_workers(actor, region_code)
+    from xiezuo.regions import codes
+
+    if not codes.is_well_formed(region_code) or codes.level_of(region_code) != codes.Level.COUNTY:
+        raise Forbidden.because("季度就业核对由县级协作办对本县劳动力进行")
+
+
 def _reaches(actor: User | None, code: str) -> bool:
     """Is `code` in the actor's own subtree or a partner's (its region scope)?"""
     return policy.in_own_subtree(actor, code) or scope_for(actor).covers(code)

@@ -16,6 +16,15 @@ def worker_list(*, user: Any, available: bool = True) -> QuerySet[Worker]:
     return qs.filter(flag="") if available else qs
 
 
+def worker_get(*, user: Any, pk: int) -> Worker:
+    from xiezuo.core.errors import NotFound
+
+    found = worker_list(user=user, available=False).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"没有编号为 {pk} 的劳动力，或不在您的范围内")
+    return found
+
+
 def posting_list(*, user: Any, open_only: bool = True) -> QuerySet[Posting]:
     """Postings the user's scope covers by the unit that brought them or by the workplace: an
     eastern unit sees its own, a western county its partners' (scope includes partners)."""
@@ -59,3 +68,23 @@ def posting_takers(*, user: Any) -> QuerySet[Match]:
     scope = scope_for(user)
     qs = Match.objects.select_related("worker", "posting").filter(state=MatchState.ACCEPTED)
     return qs if scope.everything else qs.filter(scope.data_q("posting__east_unit_id"))
+
+
+def quarter_counts(*, user: Any) -> tuple[tuple[int, int] | None, dict[str, int]]:
+    """The latest quarter checked among the user's workers, and how many were in each status."""
+    from django.db.models import Count as N
+
+    from xiezuo.labour.models import EmploymentStatus
+
+    rows = EmploymentStatus.objects.filter(worker__in=worker_list(user=user, available=False))
+    latest = rows.order_by("-year", "-quarter").values_list("year", "quarter").first()
+    if latest is None:
+        return None, {}
+    year, quarter = latest
+    counts = dict(
+        rows.filter(year=year, quarter=quarter)
+        .values_list("status")
+        .annotate(n=N("pk"))
+        .values_list("status", "n")
+    )
+    return (year, quarter), counts

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from xiezuo.core import creditcode, crypto
 from xiezuo.core.errors import NotFound, Problem, UserError
 from xiezuo.labour import files, matching, policy, rules
 from xiezuo.labour.choices import (
+    Employment,
     MatchState,
     Organiser,
     PlacementFlag,
@@ -28,7 +30,15 @@ from xiezuo.labour.choices import (
     Source,
     WorkerFlag,
 )
-from xiezuo.labour.models import Match, MatchRun, Placement, Posting, Skill, Worker
+from xiezuo.labour.models import (
+    EmploymentStatus,
+    Match,
+    MatchRun,
+    Placement,
+    Posting,
+    Skill,
+    Worker,
+)
 from xiezuo.labour.skills import SKILLS
 from xiezuo.regions import codes
 from xiezuo.regions.codes import Level
@@ -696,3 +706,101 @@ def _reflag_overlaps(id_hash: str) -> None:
         flags = sorted((set(p.flags or []) - {overlap}) | ({overlap} if hit else set()))
         if flags != sorted(p.flags or []):
             Placement.objects.filter(pk=p.pk).update(flags=flags)
+
+
+def _quarter(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
+    if not 2000 <= year <= 2100:
+        raise UserError(f"年度 {year} 不对", [Problem(f"年度 {year} 不对", "year")])
+    if quarter not in (1, 2, 3, 4):
+        raise UserError(f"季度 {quarter} 不对：只能是 1–4", [Problem("季度不对", "quarter")])
+    first = datetime.date(year, 3 * quarter - 2, 1)
+    last = (
+        datetime.date(year, 12, 31)
+        if quarter == 4
+        else datetime.date(year, 3 * quarter + 1, 1) - datetime.timedelta(days=1)
+    )
+    if first > timezone.localdate():
+        raise UserError(f"{year} 年第 {quarter} 季度还没有开始", [Problem("季度未到", "quarter")])
+    return first, last
+
+
+@transaction.atomic
+def employment_set(
+    *, actor: User | None, worker: Worker, year: int, quarter: int, status: str
+) -> EmploymentStatus:
+    """A worker's employment in one quarter, as the county office found it (a 公益性岗位 or a
+    business of one's own is not in any placement record)."""
+    policy.require_workers(actor, worker.county_id)
+    _quarter(year, quarter)
+    if status not in Employment.values:
+        raise UserError(
+            f"就业状态“{status}”不对，可选：{'、'.join(Employment.labels)}",
+            [Problem("就业状态不对", "status")],
+        )
+    found, _ = EmploymentStatus.objects.update_or_create(
+        worker=worker, year=year, quarter=quarter, defaults={"status": status}
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=found,
+        after={"worker": worker.pk, "year": year, "quarter": quarter, "status": status},
+    )
+    return found
+
+
+@dataclass
+class QuarterReport:
+    year: int
+    quarter: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+# What a county office sets by hand and the quarterly check leaves alone: neither shows in a
+# placement record.
+KEPT_BY_HAND = (Employment.SELF_EMPLOYED.value, Employment.PUBLIC.value)
+
+
+@transaction.atomic
+def quarter_check(
+    *, actor: User | None, region_code: str, year: int, quarter: int
+) -> QuarterReport:
+    """The quarterly check of the registered workers (就业人员 / 未就业人员 信息采集): a worker
+    with a placement (any, nationwide, by the keyed ID hash) running on the quarter's last day
+    (today, for the quarter under way) is 在岗, one without is 未就业 — unless the office
+    recorded a 公益性岗位 or a business of the worker's own for that quarter, which no
+    placement shows and is kept."""
+    policy.require_quarter_check(actor, region_code)
+    # A quarter under way is checked as of today.
+    last = min(_quarter(year, quarter)[1], timezone.localdate())
+    workers = Worker.objects.filter(codes.subtree_q("county_id", region_code), flag="")
+    on = set(
+        Placement.objects.filter(id_hash__in=workers.values("id_hash"), start__lte=last)
+        .filter(Q(end__isnull=True) | Q(end__gte=last))
+        .values_list("id_hash", flat=True)
+    )
+    kept = dict(
+        EmploymentStatus.objects.filter(
+            worker__in=workers, year=year, quarter=quarter, status__in=KEPT_BY_HAND
+        ).values_list("worker_id", "status")
+    )
+    rows = []
+    for wid, id_hash in workers.values_list("pk", "id_hash"):
+        status = (
+            Employment.EMPLOYED.value
+            if id_hash in on
+            else kept.get(wid, Employment.UNEMPLOYED.value)
+        )
+        rows.append(EmploymentStatus(worker_id=wid, year=year, quarter=quarter, status=status))
+    EmploymentStatus.objects.filter(worker__in=workers, year=year, quarter=quarter).delete()
+    EmploymentStatus.objects.bulk_create(rows, batch_size=2000)
+    report = QuarterReport(year, quarter, dict(Counter(r.status for r in rows)))
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        object_type="labour.employmentstatus",
+        object_id=f"{region_code}:{year}Q{quarter}",
+        object_repr=f"{region_code} {year} 年第 {quarter} 季度就业核对",
+        after=report.counts,
+    )
+    return report

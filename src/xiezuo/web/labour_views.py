@@ -41,8 +41,48 @@ def index(request: HttpRequest) -> HttpResponse:
             "placements": _with_controls(user, list(selectors.placement_list(user=user)[:100])),
             "summary": summary,
             "region": region,
+            "quarter": _quarter_context(user, today),
         },
     )
+
+
+def _quarter_context(user: Any, today: datetime.date) -> dict[str, Any]:
+    from xiezuo.accounts.policy import allows
+    from xiezuo.labour import policy
+    from xiezuo.labour.choices import Employment
+
+    checked, counts = selectors.quarter_counts(user=user)
+    region = getattr(user, "region", None)
+    return {
+        "checked": checked,
+        "counts": [(label, counts.get(value, 0)) for value, label in Employment.choices],
+        "may_check": region is not None and allows(policy.require_quarter_check, user, region.code),
+        "year": today.year,
+        "quarter": (today.month - 1) // 3 + 1,
+    }
+
+
+@login_required
+@require_POST
+def quarter_check(request: HttpRequest) -> HttpResponse:
+    """The quarterly employment check of the user's own region's workers."""
+    region = getattr(request.user, "region", None)
+    try:
+        if region is None:
+            raise UserError("请指定地区")
+        year = params.required_int(request.POST, "year", "年度", low=2000, high=2100)
+        quarter = params.required_int(request.POST, "quarter", "季度", low=1, high=4)
+        report = services.quarter_check(
+            actor=actor(request), region_code=region.code, year=year, quarter=quarter
+        )
+    except Forbidden:
+        raise
+    except UserError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:labour")
+    done = "，".join(f"{k} {v}" for k, v in sorted(report.counts.items()))
+    messages.success(request, f"{year} 年第 {quarter} 季度就业核对完成：{done or '没有劳动力'}")
+    return redirect("web:labour")
 
 
 @login_required

@@ -88,6 +88,7 @@ urlpatterns = [
     path("labour/", labour_views.index, name="labour"),
     path("labour/run/", labour_views.run, name="labour_run"),
     path("labour/decide/", labour_views.decide, name="labour_decide"),
+    path("labour/quarters/", labour_views.quarter_check, name="labour_quarter_check"),
     path(
         "labour/placements/<int:pk>/end/", labour_views.placement_end, name="labour_placement_end"
     ),
