@@ -116,6 +116,7 @@ URLS: dict[str, Probe] = {
     # The assessment: no attacker is a national reviewer, so runs and systems answer nothing of
     # anyone's; a foreign county's scorecard and its steps are refused.
     "web:assessment_index": li("/assessment/", {"year": str(w.YEAR)}, posts=({"year": w.YEAR},)),
+    "web:overview": li("/overview/", {"year": str(w.YEAR)}),
     "web:assessment_run": o("/assessment/runs/{arun}/"),
     "web:assessment_systems": li("/assessment/systems/"),
     "web:assessment_system": li(
@@ -435,6 +436,7 @@ OPERATIONS: dict[str, tuple[str, Probe]] = {
         "POST",
         o("/api/assessment/systems/{asystem}/revise", {"changes": {}, "note": "攻击"}),
     ),
+    "overview_get": ("GET", li("/api/overview", {"year": w.YEAR})),
     "assessment_card": ("GET", o(f"/api/assessment/{w.YEAR}/west/{{unit}}")),
     "assessment_step": (
         "POST",

@@ -51,10 +51,15 @@ class Summary:
 
 def summary(region_code: str, year: int, today: datetime.date) -> Summary:
     """The placements of people whose home county lies under `region_code`, active in `year`."""
-    qs = Placement.objects.filter(codes.subtree_q("home_county_id", region_code)).filter(
-        during(year)
+    return summary_of(
+        Placement.objects.filter(codes.subtree_q("home_county_id", region_code)), year, today
     )
-    rows = _registered_ids(qs)
+
+
+def summary_of(placements: QuerySet[Placement], year: int, today: datetime.date) -> Summary:
+    """The same measures over any set of placements (a user's scoped list, say), active in
+    `year`: the caller decides which placements, this decides what counts."""
+    rows = _registered_ids(placements.filter(during(year)))
     people = {p.id_hash for p in rows}
     if not rows:
         return Summary(0, None, None, None, None, None, None)

@@ -7,6 +7,7 @@ from xiezuo.web import (
     cooperation_views,
     imports_views,
     labour_views,
+    overview_views,
     pairing_views,
     registry_views,
     verify_views,
@@ -17,6 +18,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("overview/", overview_views.overview, name="overview"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", views.healthz, name="healthz"),
