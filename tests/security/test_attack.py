@@ -126,6 +126,7 @@ URLS: dict[str, Probe] = {
         {"step": "partner", "text": "攻击"},
         {"step": "final", "grade": "差"},
     ),
+    "web:assessment_pdf": o(f"/assessment/{w.YEAR}/west/{{unit}}/report.pdf"),
     "web:assessment_assign": o(
         f"/assessment/{w.YEAR}/west/{{unit}}/assign/", {"assessor": "attacker-partner"}, get=False
     ),
@@ -416,6 +417,7 @@ OPERATIONS: dict[str, tuple[str, Probe]] = {
     "assessment_run_detail": ("GET", o("/api/assessment/runs/{arun}")),
     "assessment_results": ("GET", li(f"/api/assessment/{w.YEAR}/results")),
     "assessment_card": ("GET", o(f"/api/assessment/{w.YEAR}/west/{{unit}}")),
+    "assessment_report": ("GET", o(f"/api/assessment/{w.YEAR}/west/{{unit}}/report.pdf")),
     "assessment_step": (
         "POST",
         o(
