@@ -129,6 +129,7 @@ URLS: dict[str, Probe] = {
         {"step": "partner", "text": "攻击"},
         {"step": "final", "grade": "差"},
     ),
+    "web:assessment_pdf": o(f"/assessment/{w.YEAR}/west/{{unit}}/report.pdf"),
     "web:assessment_assign": o(
         f"/assessment/{w.YEAR}/west/{{unit}}/assign/", {"assessor": "attacker-partner"}, get=False
     ),
@@ -438,6 +439,7 @@ OPERATIONS: dict[str, tuple[str, Probe]] = {
     ),
     "overview_get": ("GET", li("/api/overview", {"year": w.YEAR})),
     "assessment_card": ("GET", o(f"/api/assessment/{w.YEAR}/west/{{unit}}")),
+    "assessment_report": ("GET", o(f"/api/assessment/{w.YEAR}/west/{{unit}}/report.pdf")),
     "assessment_step": (
         "POST",
         o(

@@ -1,17 +1,17 @@
 """The assessment (考核评价) over the API: compute a year, read the rankings and a unit's
-scorecard, take a unit's next step."""
+scorecard (as data or as its PDF report), take a unit's next step."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Router, Schema
 
 from xiezuo.accounts import policy as access
 from xiezuo.accounts.requests import actor
 from xiezuo.api.schemas import ERRORS, WRITE_ERRORS, ObjectId
-from xiezuo.assessment import policy, selectors, services
+from xiezuo.assessment import policy, report, selectors, services
 from xiezuo.assessment.models import Assessment, Result, Run, System
 from xiezuo.core.errors import NotFound, UserError
 
@@ -127,12 +127,18 @@ def assessment_results(request: HttpRequest, year: Year) -> Any:
     return [] if run is None else [_result(r) for r in selectors.results_for(request.user, run)]
 
 
-def _card(request: HttpRequest, year: int, side: str, code: str) -> dict[str, Any]:
+def _visible(request: HttpRequest, year: int, side: str, code: str) -> Result:
+    """The unit's standing result, if the reader may see it; otherwise it does not exist."""
     result = selectors.result_of(year, side, code)
     partners = selectors.partner_codes(result) if result else []
     policy.require_view(actor(request), year, code, side, partners)
     if result is None:
         raise NotFound(f"{code} 的 {year} 年考核尚未计算")
+    return result
+
+
+def _card(request: HttpRequest, year: int, side: str, code: str) -> dict[str, Any]:
+    result = _visible(request, year, side, code)
     a = Assessment.objects.filter(year=year, side=side, unit_id=code).first()
     return {
         **_result(result),
@@ -165,6 +171,21 @@ def _card(request: HttpRequest, year: int, side: str, code: str) -> dict[str, An
 )
 def assessment_card(request: HttpRequest, year: Year, side: SideParam, code: Code) -> Any:
     return _card(request, year, side, code)
+
+
+@router.get("/assessment/{int:year}/{side}/{code}/report.pdf", summary="A unit's PDF report")
+def assessment_report(
+    request: HttpRequest, year: Year, side: SideParam, code: Code
+) -> HttpResponse:
+    result = _visible(request, year, side, code)
+    body = report.unit_pdf(
+        result, selectors.assessment_of(year, side, code), selectors.trend(side, code)
+    )
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="assessment-{year}-{result.side}-{result.unit_code}.pdf"'
+    )
+    return response
 
 
 @router.post(

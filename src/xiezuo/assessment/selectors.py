@@ -56,6 +56,15 @@ def results_for(actor: Any, run: Run, side: str = "") -> list[Result]:
     return [r for r in qs.order_by("side", "rank", "unit_code") if visible(actor, r, run.year)]
 
 
+def assessment_of(year: int, side: str, unit_code: str) -> Assessment | None:
+    """The unit's steps of the year with their authors (None before its first step)."""
+    return (
+        Assessment.objects.filter(year=year, side=side, unit_id=unit_code)
+        .select_related("self_by", "partner_by", "cross_by", "final_by")
+        .first()
+    )
+
+
 def trend(side: str, unit_code: str) -> list[tuple[int, float, str]]:
     """(year, total, grade) of the unit in every year's standing run."""
     out = []

@@ -3,6 +3,7 @@ from django.urls import path
 
 from xiezuo.web import (
     analysis_views,
+    assessment_pdf,
     assessment_views,
     cooperation_views,
     imports_views,
@@ -119,6 +120,11 @@ urlpatterns = [
         "assessment/<int:year>/<str:side>/<str:code>/",
         assessment_views.assessment_card,
         name="assessment_card",
+    ),
+    path(
+        "assessment/<int:year>/<str:side>/<str:code>/report.pdf",
+        assessment_pdf.assessment_pdf,
+        name="assessment_pdf",
     ),
     path(
         "assessment/<int:year>/<str:side>/<str:code>/assign/",
