@@ -26,7 +26,6 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,18 @@ MANIFEST = "manifest.json"
 CHUNK = 100_000
 
 Progress = Callable[[str, int], None]
+
+# A record and the yearly report it belongs to: the first columns of records and amounts.
+_RECORD_REPORT: list[tuple[str, pa.DataType]] = [
+    ("record_kind", pa.string()),
+    ("record_id", pa.int64()),
+    ("report_id", pa.int64()),
+    ("pairing_id", pa.int64()),
+    ("reporter_code", pa.string()),
+    ("side", pa.string()),
+    ("report_state", pa.string()),
+    ("year", pa.int16()),
+]
 
 # The tables, in the order they are written; docs/snapshot.md describes every column.
 SCHEMAS: dict[str, pa.Schema] = {
@@ -96,14 +107,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
     "records": pa.schema(
         [
-            ("record_kind", pa.string()),
-            ("record_id", pa.int64()),
-            ("report_id", pa.int64()),
-            ("pairing_id", pa.int64()),
-            ("reporter_code", pa.string()),
-            ("side", pa.string()),
-            ("report_state", pa.string()),
-            ("year", pa.int16()),
+            *_RECORD_REPORT,
             ("date", pa.date32()),
             ("training_kind", pa.string()),
             ("indicator", pa.string()),
@@ -143,14 +147,7 @@ SCHEMAS: dict[str, pa.Schema] = {
     ),
     "amounts": pa.schema(
         [
-            ("record_kind", pa.string()),
-            ("record_id", pa.int64()),
-            ("report_id", pa.int64()),
-            ("pairing_id", pa.int64()),
-            ("reporter_code", pa.string()),
-            ("side", pa.string()),
-            ("report_state", pa.string()),
-            ("year", pa.int16()),
+            *_RECORD_REPORT,
             ("indicator", pa.string()),
             ("amount", pa.float64()),
             ("distinct_key", pa.string()),
@@ -576,23 +573,8 @@ def _placements() -> Iterator[tuple[Any, ...]]:
         )
 
 
-def per_capita_net(
-    wages: Decimal,
-    business: Decimal,
-    property_income: Decimal,
-    transfers: Decimal,
-    production_costs: Decimal,
-    persons: int,
-) -> Decimal:
-    """A year's per-capita net income as registry.HouseholdIncome.per_capita_net works it out
-    (sources less production costs, over the persons, to the fen), from the stored columns
-    rather than from a model object per household and year."""
-    net = wages + business + property_income + transfers - production_costs
-    return (net / max(persons, 1)).quantize(Decimal("0.01"))
-
-
 def _incomes() -> Iterator[tuple[Any, ...]]:
-    from xiezuo.registry.models import HouseholdIncome
+    from xiezuo.registry.models import HouseholdIncome, net_income, per_capita_net
 
     for hid, year, wages, business, property_income, transfers, costs, persons in (
         HouseholdIncome.objects.order_by("household_id", "year")
@@ -608,8 +590,8 @@ def _incomes() -> Iterator[tuple[Any, ...]]:
         )
         .iterator(chunk_size=CHUNK)
     ):
-        net = per_capita_net(wages, business, property_income, transfers, costs, persons)
-        yield (hid, year, float(net))
+        net = net_income(wages, business, property_income, transfers, costs)
+        yield (hid, year, float(per_capita_net(net, persons)))
 
 
 def export(out: Path, *, progress: Progress | None = None) -> Manifest:

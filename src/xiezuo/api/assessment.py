@@ -91,17 +91,7 @@ def _run(run: Run) -> dict[str, Any]:
 
 
 def _result(r: Result) -> dict[str, Any]:
-    return {
-        "side": r.side,
-        "unit": r.unit_code,
-        "name": r.unit_name,
-        "total": float(r.total),
-        "grade": r.grade,
-        "rank": r.rank,
-        "peers": r.peers,
-        "veto": r.veto,
-        "areas": r.areas,
-    }
+    return {**selectors.result_row(r), "veto": r.veto, "areas": r.areas}
 
 
 @router.post("/assessment/runs", response={201: RunOut, **WRITE_ERRORS}, summary="Compute a year")

@@ -122,6 +122,14 @@ class PlacementOut(Schema):
     flags: list[str]
 
 
+def _placement(p: Any) -> dict[str, Any]:
+    return {
+        "id": p.pk, "person_name": p.person_name, "id_masked": p.id_masked,
+        "employer": p.employer, "place": p.place_id, "start": p.start, "end": p.end,
+        "organised": p.organised, "flags": p.flags,
+    }  # fmt: skip
+
+
 def _page(qs: Any, paging: Paging) -> tuple[int, list[Any]]:
     start = (paging.page - 1) * paging.page_size
     return qs.count(), list(qs[start : start + paging.page_size])
@@ -209,14 +217,7 @@ def placement_create(request: HttpRequest, data: PlacementIn) -> Any:
     p = services.placement_create(
         actor=actor(request), data=services.PlacementIn(**data.dict(), source=Source.API)
     )
-    return Reply(
-        201,
-        {
-            "id": p.pk, "person_name": p.person_name, "id_masked": p.id_masked,
-            "employer": p.employer, "place": p.place_id, "start": p.start, "end": p.end,
-            "organised": p.organised, "flags": p.flags,
-        },
-    )  # fmt: skip
+    return Reply(201, _placement(p))
 
 
 class EndIn(Schema):
@@ -234,11 +235,7 @@ def placement_end(request: HttpRequest, placement_id: ObjectId, data: EndIn) -> 
         placement=selectors.placement_get(user=request.user, pk=placement_id),
         end=data.end,
     )
-    return {
-        "id": p.pk, "person_name": p.person_name, "id_masked": p.id_masked,
-        "employer": p.employer, "place": p.place_id, "start": p.start, "end": p.end,
-        "organised": p.organised, "flags": p.flags,
-    }  # fmt: skip
+    return _placement(p)
 
 
 class QuarterIn(Schema):

@@ -275,18 +275,7 @@ def _assessment(user: Any, year: int) -> dict[str, Any]:
         "run_id": run.pk,
         "grade_order": order,
         "grades": grades,
-        "results": [
-            {
-                "side": r.side,
-                "unit": r.unit_code,
-                "name": r.unit_name,
-                "total": float(r.total),
-                "grade": r.grade,
-                "rank": r.rank,
-                "peers": r.peers,
-            }
-            for r in results
-        ],
+        "results": [assessment.result_row(r) for r in results],
     }
 
 

@@ -32,28 +32,56 @@ def result_of(year: int, side: str, unit_code: str) -> Result | None:
     return run.results.filter(side=side, unit_code=unit_code).first()
 
 
-def partner_codes(result: Result) -> list[str]:
+def _sides(results: list[Result]) -> dict[int, tuple[str | None, str]]:
+    """(east, west) region of every top pairing the results name, in one query."""
     from xiezuo.pairing.models import Pairing
 
-    codes: set[str] = set()
-    for p in Pairing.objects.filter(pk__in=result.pairings).values(
-        "east_region_id", "west_region_id"
-    ):
-        other = p["west_region_id"] if result.side == "east" else p["east_region_id"]
-        if other:
-            codes.add(other)
-    return sorted(codes)
+    ids = {pid for r in results for pid in r.pairings}
+    return {
+        pk: (east, west)
+        for pk, east, west in Pairing.objects.filter(pk__in=ids).values_list(
+            "pk", "east_region_id", "west_region_id"
+        )
+    }
 
 
-def visible(actor: Any, result: Result, year: int) -> bool:
-    return policy.may_view(actor, year, result.unit_code, result.side, partner_codes(result))
+def _partners(result: Result, sides: dict[int, tuple[str | None, str]]) -> list[str]:
+    others = (
+        sides[pid][1 if result.side == "east" else 0] for pid in result.pairings if pid in sides
+    )
+    return sorted({code for code in others if code})
+
+
+def partner_codes(result: Result) -> list[str]:
+    """The regions on the other side of the unit's top pairings."""
+    return _partners(result, _sides([result]))
 
 
 def results_for(actor: Any, run: Run, side: str = "") -> list[Result]:
+    """The run's results the reader may see, ranked: the pairings behind them read once."""
     qs: QuerySet[Result] = run.results.all()
     if side:
         qs = qs.filter(side=side)
-    return [r for r in qs.order_by("side", "rank", "unit_code") if visible(actor, r, run.year)]
+    results = list(qs.order_by("side", "rank", "unit_code"))
+    sides = _sides(results)
+    return [
+        r
+        for r in results
+        if policy.may_view(actor, run.year, r.unit_code, r.side, _partners(r, sides))
+    ]
+
+
+def result_row(r: Result) -> dict[str, Any]:
+    """A result as the API and the overview list it."""
+    return {
+        "side": r.side,
+        "unit": r.unit_code,
+        "name": r.unit_name,
+        "total": float(r.total),
+        "grade": r.grade,
+        "rank": r.rank,
+        "peers": r.peers,
+    }
 
 
 def assessment_of(year: int, side: str, unit_code: str) -> Assessment | None:
@@ -109,7 +137,19 @@ def steps_waiting(actor: Any) -> list[tuple[Assessment, str]]:
         ):
             if access.allows(policy.require_self, actor, a.unit_id):
                 out.append((a, "self"))
-        for a in Assessment.objects.filter(step=Step.SELF).select_related("unit"):
+        # Only units on the other side of one of the actor's own pairings can be its partners;
+        # partners_of then checks the pairing ran in that assessment's year.
+        from xiezuo.pairing.choices import Kind
+        from xiezuo.pairing.models import Pairing
+
+        mine = Pairing.objects.filter(kind=Kind.EAST_WEST)
+        across = set(
+            mine.filter(east_region_id=actor.region_id).values_list("west_region_id", flat=True)
+        ) | set(
+            mine.filter(west_region_id=actor.region_id).values_list("east_region_id", flat=True)
+        )
+        waiting = Assessment.objects.filter(step=Step.SELF, unit_id__in=across)
+        for a in waiting.select_related("unit"):
             if actor.region_id in partners_of(a.year, a.side, a.unit_id) and access.allows(
                 policy.require_partner, actor, [actor.region_id]
             ):

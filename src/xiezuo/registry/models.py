@@ -222,17 +222,30 @@ class HouseholdIncome(models.Model):
 
     @property
     def net_income(self) -> Decimal:
-        return (
-            self.wages
-            + self.business
-            + self.property_income
-            + self.transfers
-            - self.production_costs
+        return net_income(
+            self.wages, self.business, self.property_income, self.transfers, self.production_costs
         )
 
     @property
     def per_capita_net(self) -> Decimal:
-        return (self.net_income / max(self.persons, 1)).quantize(Decimal("0.01"))
+        return per_capita_net(self.net_income, self.persons)
+
+
+def net_income(
+    wages: Decimal,
+    business: Decimal,
+    property_income: Decimal,
+    transfers: Decimal,
+    production_costs: Decimal,
+) -> Decimal:
+    """A year's net income: the sources less production costs. A function as well as the
+    model's property, so bulk readers (the snapshot) work it out from stored columns alike."""
+    return wages + business + property_income + transfers - production_costs
+
+
+def per_capita_net(net: Decimal, persons: int) -> Decimal:
+    """Net income over the persons (at least one), to the fen."""
+    return (net / max(persons, 1)).quantize(Decimal("0.01"))
 
 
 class StatusChange(models.Model):
