@@ -303,6 +303,27 @@ def test_only_reporters_enter_records(
     assert Fund.objects.get().amount == Decimal("1200")
 
 
+def test_a_read_view_names_the_large_sum_confirmation_only_where_given(
+    suzhou_tongren: Pairing, suzhou_reporter: Any, viewer: Any
+) -> None:
+    project = {
+        "date": "2026-03-01",
+        "name": "茶叶加工厂",
+        "sector": "产业",
+        "place": YANHE,
+        "budget_east": "800",
+        "budget_local": "200",
+        "status": "在建",
+    }
+    plain = create(suzhou_tongren, "project", project)
+    page = client_for(viewer).get(f"/cooperation/project/{plain.pk}/").content.decode()
+    facts = page.split('data-testid="record-values"')[1].split("</dl>")[0]
+    assert "茶叶加工厂" in facts and "确认大额" not in facts
+    confirmed = create(suzhou_tongren, "project", {**project, "confirmed_large": "是"})
+    page = client_for(viewer).get(f"/cooperation/project/{confirmed.pk}/").content.decode()
+    assert "确认大额" in page.split('data-testid="record-values"')[1].split("</dl>")[0]
+
+
 def test_a_locked_report_refuses_edits(
     suzhou_tongren: Pairing, suzhou_reporter: Any, jiangsu_reviewer: Any
 ) -> None:

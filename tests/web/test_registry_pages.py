@@ -133,6 +133,10 @@ def test_upload_check_preview_commit_in_the_browser_flow(
     batch.refresh_from_db()
     assert batch.state == "committed"
     assert Member.objects.count() == len(generated_rows)
+    # The list names the batch's kind and who brought it in.
+    listed = client.get("/imports/").content.decode()
+    row = listed.split('data-testid="batches"')[1]
+    assert "建档立卡户及成员" in row and county_user.username in row
 
 
 @pytest.fixture

@@ -48,8 +48,12 @@ def register(kind: ImportKind) -> None:
     _KINDS[kind.kind] = kind
 
 
+def registered(kind: str) -> ImportKind | None:
+    return _KINDS.get(kind)
+
+
 def get(kind: str) -> ImportKind:
-    found = _KINDS.get(kind)
+    found = registered(kind)
     if found is None:
         raise UserError(f"未知的导入类型“{kind}”")
     return found

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from xiezuo.imports import kinds
 
 
 class ImportBatch(models.Model):
@@ -49,6 +52,12 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.filename} ({self.state})"
+
+    @property
+    def kind_label(self) -> Any:
+        """The kind's name as its app registered it (the stored code if no app does now)."""
+        found = kinds.registered(self.kind)
+        return found.label if found is not None else self.kind
 
 
 class ImportIssue(models.Model):

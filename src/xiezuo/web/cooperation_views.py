@@ -246,7 +246,13 @@ def _render_form(
         context["editable"] = _may_report(request, record.report)
         context["locked"] = record.report.state not in EDITABLE
         context["cells"] = _rows(form.spec, [record], form.spec.fields)[0]["cells"]
-        context["fields"] = zip(form.spec.fields, context["cells"], strict=True)
+        # The large-sum confirmation is a question of the form: a read view names it only
+        # where it was given.
+        context["fields"] = [
+            (f, cell)
+            for f, cell in zip(form.spec.fields, context["cells"], strict=True)
+            if f.name != "confirmed_large" or getattr(record, f.name, False)
+        ]
     return render(request, "web/cooperation/record.html", context, status=status)
 
 
