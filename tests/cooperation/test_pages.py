@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -538,3 +539,31 @@ def test_the_new_record_form_says_first_which_reports_are_closed(
     services.report_submit(actor=suzhou_reporter, report=report)
     page = client.get("/cooperation/fund/new/").content.decode()
     assert 'data-testid="closed-reports"' in page and f"/cooperation/reports/{report.pk}/" in page
+
+
+def test_the_place_picker_offers_only_the_helped_side_of_the_record_pairing(
+    suzhou_tongren: Pairing, suzhou_reporter: Any
+) -> None:
+    client = client_for(suzhou_reporter)
+
+    def offered(**extra: Any) -> list[str]:
+        page = client.get(
+            "/regions/search/",
+            {"format": "options", "field": "recipient", "recipient": "区", **extra},
+            HTTP_HX_REQUEST="true",
+        ).content.decode()
+        return re.findall(r'<option value="(\d+)"', page)
+
+    everywhere = offered()
+    assert any(not c.startswith("5206") for c in everywhere)  # 苏州's own districts
+    helped = offered(pairing=suzhou_tongren.pk)
+    assert helped and all(c.startswith("5206") for c in helped)
+    # A pairing the user may not see narrows nothing, so it reveals nothing.
+    assert offered(pairing=999999) == everywhere
+    # The forms send the pairing along: the new-record form the chosen one, an edit form its own.
+    form = client.get("/cooperation/fund/new/").content.decode()
+    assert 'hx-include="[name=pairing]"' in form
+    assert '<select name="reporter"' in form and "苏州市（320500）" in form
+    fund = create(suzhou_tongren, "fund", FUND)
+    edit = client.get(f"/cooperation/fund/{fund.pk}/").content.decode()
+    assert f"&quot;pairing&quot;: {suzhou_tongren.pk}" in edit

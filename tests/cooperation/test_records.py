@@ -362,3 +362,24 @@ def test_a_report_carries_attachments_checked_by_content_and_scoped(
         attachments.attachment_add(
             actor=suzhou_reporter, report=report, name="c.pdf", source=io.BytesIO(pdf)
         )
+
+
+def test_a_place_typed_by_name_is_found_on_the_helped_side(
+    suzhou_tongren: Pairing, suzhou_reporter: Any
+) -> None:
+    fund = create(
+        suzhou_reporter, suzhou_tongren, "fund", {**FUND, "recipient": "沿河土家族自治县"}
+    )
+    assert fund.recipient_id == YANHE
+    town = create(suzhou_reporter, suzhou_tongren, "fund", {**FUND, "recipient": " 官舟镇 "})
+    assert town.recipient.name == "官舟镇" and town.recipient_id.startswith(YANHE)
+    for name, words in (
+        ("官舟", "有 2 处名为“官舟”的地区：官舟镇（520627105）"),
+        ("姑苏区", "之内没有名为“姑苏区”"),
+    ):
+        with pytest.raises(UserError) as exc:
+            create(suzhou_reporter, suzhou_tongren, "fund", {**FUND, "recipient": name})
+        problems = [p for p in exc.value.problems if p.where == "拨付至"]
+        # One message for the field, in the place of "not a code".
+        assert len(problems) == 1 and words in problems[0].message, exc.value.problems
+    assert Fund.objects.count() == 2

@@ -32,6 +32,7 @@ from xiezuo.core import crypto
 from xiezuo.core.errors import Problem, UserError
 from xiezuo.pairing.models import Pairing
 from xiezuo.regions import codes
+from xiezuo.regions import selectors as region_selectors
 from xiezuo.regions.codes import Level
 from xiezuo.regions.models import Region
 from xiezuo.registry import idnumbers
@@ -86,6 +87,40 @@ def _year_problems(pairing: Pairing, year: int, date: datetime.date | None) -> l
     if date is not None and date.year != year:
         problems.append(Problem(f"日期 {date} 不在报送年度 {year} 年内", "日期"))
     return problems
+
+
+def _places_by_name(
+    spec: specs.Spec, pairing: Pairing, raw: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Problem]]:
+    """Region fields given by name rather than code, found on the helped (western) side of the
+    pairing: the one region of that name (or beginning with it) in its place; the problem of
+    each field where there is none or more than one, keyed by the field's label."""
+    out = dict(raw)
+    problems: dict[str, Problem] = {}
+    west = pairing.west_region
+    for f in spec.fields:
+        text = raw.get(f.name)
+        if f.type != "region" or not isinstance(text, str):
+            continue
+        text = text.strip()
+        if not text or codes.is_digits(text):
+            continue
+        found = region_selectors.regions_named(text, within=west.code)
+        if len(found) == 1:
+            out[f.name] = found[0]
+        elif found:
+            listed = "、".join(f"{r.name}（{r.code}）" for r in found[:5])
+            problems[f.label] = Problem(
+                f"{west.name} 有 {len(found)} 处名为“{text}”的地区：{listed}，"
+                "请填写代码或从列表中选择",
+                f.label,
+            )
+        else:
+            problems[f.label] = Problem(
+                f"受帮扶方 {west.name} 之内没有名为“{text}”的地区：请填写区划代码或从列表中选择",
+                f.label,
+            )
+    return out, problems
 
 
 def _place_problems(spec: specs.Spec, pairing: Pairing, values: Mapping[str, Any]) -> list[Problem]:
@@ -193,7 +228,11 @@ def record_check(
     nothing. `record` is the record being changed, if any."""
     spec = specs.spec(kind)
     check_reporter(actor, pairing, reporter)
+    raw, named = _places_by_name(spec, pairing, raw)
     values, problems = specs.parse(spec, raw)
+    # A place typed by a name that names nothing (or several) on the helped side: that, not
+    # "not a code", is what its field is told.
+    problems = [p for p in problems if p.where not in named] + list(named.values())
     if spec.people and people and not values.get("trainees") and "trainees" in values:
         values["trainees"] = len(people)
     if kind == Kind.TRAINING and not values.get("trainees"):

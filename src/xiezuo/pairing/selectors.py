@@ -81,12 +81,17 @@ def pairing_list(
     return qs
 
 
-def pairing_get(*, user: Any, pk: int) -> Pairing:
-    found = (
+def pairing_visible(*, user: Any, pk: int) -> Pairing | None:
+    """The pairing if the user may see it, else None."""
+    return (
         Pairing.objects.filter(visible_q(scope_for(user)), pk=pk)
         .select_related("east_region", "east_org", "west_region", "parent", "created_by")
         .first()
     )
+
+
+def pairing_get(*, user: Any, pk: int) -> Pairing:
+    found = pairing_visible(user=user, pk=pk)
     if found is None:
         raise NotFound(f"没有编号为 {pk} 的结对，或您无权查看")
     return found

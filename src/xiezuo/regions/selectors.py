@@ -97,14 +97,19 @@ def region_level_counts(*, user: Any, region: Region | None) -> dict[int, int]:
     return {level: n for level, n in rows}
 
 
-def region_search(*, user: Any, query: str, limit: int = 50) -> list[Region]:
-    """Regions whose name contains `query`, or whose code starts with it."""
+def region_search(
+    *, user: Any, query: str, limit: int = 50, within: str | None = None
+) -> list[Region]:
+    """Regions whose name contains `query`, or whose code starts with it; only those under
+    the region `within` when given."""
     query = query.strip()
     if not query:
         return []
     cond = Q(name__contains=query)
     if codes.is_digits(query):
         cond = Q(code__gte=query, code__lt=codes.prefix_upper_bound(query))
+    if within is not None:
+        cond &= codes.subtree_q("code", within)
     qs = scope_for(user).filter_regions(Region.objects.filter(cond, is_active=True))
     return list(qs.select_related("parent").order_by("level", "code")[:limit])
 
@@ -122,6 +127,17 @@ def poverty_exits_by_year(*, user: Any, region: Region | None) -> dict[int, int]
         .order_by("poverty_exit_year")
     )
     return {year: n for year, n in rows if year is not None}
+
+
+def regions_named(name: str, *, within: str) -> list[Region]:
+    """Current regions under `within` (itself included) called `name`, or whose name begins
+    with it (官舟 → 官舟镇): how a place typed by name instead of by code is found."""
+    name = name.strip()
+    if not name:
+        return []
+    qs = Region.objects.filter(codes.subtree_q("code", within), is_active=True)
+    exact = list(qs.filter(name=name).order_by("code")[:10])
+    return exact or list(qs.filter(name__startswith=name).order_by("level", "code")[:10])
 
 
 def current_region(code: str) -> Region | None:

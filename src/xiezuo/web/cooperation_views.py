@@ -268,7 +268,8 @@ def record_new(request: HttpRequest, kind: str) -> HttpResponse:
         "year": timezone.localdate().year,
         "pairing": params.id_or_none(request.GET.get("pairing")),
     }
-    form = record_form(kind)(request.POST or None, pairings=pairings, initial=initial)
+    units = [user.region] if user.region_id else []
+    form = record_form(kind)(request.POST or None, pairings=pairings, initial=initial, units=units)
     if request.method == "POST" and form.is_valid():
         pairing = next(p for p in pairings if p.pk == form.cleaned_data["pairing"])
         reporter = form.reporter()
@@ -303,7 +304,7 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     record = selectors.record_get(user=request.user, kind=kind, pk=pk)
     form_class = record_form(kind)
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = form_class(request.POST, pairing=record.report.pairing)
         if form.is_valid():
             people = form.people()
             try:
@@ -322,7 +323,9 @@ def record_detail(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             messages.success(request, f"已修改{spec.label}记录：{record}")
             return redirect("web:coop_report", pk=record.report_id)
         return _render_form(request, form, record)
-    return _render_form(request, form_class(initial=initial_of(spec, record)), record)
+    return _render_form(
+        request, form_class(initial=initial_of(spec, record), pairing=record.report.pairing), record
+    )
 
 
 @login_required

@@ -8,6 +8,7 @@ same messages. Each `Problem` comes back on the field its label names.
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 from functools import cache
 from typing import Any, ClassVar
@@ -44,9 +45,19 @@ class RegionPicker(forms.TextInput):
     """A region code typed, or picked by name: each keystroke asks the region search (scoped to
     what the user may see) for matching regions, offered as the input's datalist."""
 
+    # The pairing whose helped side the options come from: on an edit form the record's, on a
+    # new-record form the one chosen in the form (sent along by hx-include).
+    pairing_id: int | None = None
+
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        within = (
+            {"hx-vals": json.dumps({"pairing": self.pairing_id})}
+            if self.pairing_id is not None
+            else {"hx-include": "[name=pairing]"}
+        )
         attrs = {
             **(attrs or {}),
+            **within,
             "list": f"regions-{name}",
             "autocomplete": "off",
             "placeholder": _("name or code"),
@@ -93,9 +104,14 @@ class RecordForm(forms.Form):
         *,
         pairings: list[Pairing] | None = None,
         initial: dict[str, Any] | None = None,
+        pairing: Pairing | None = None,
+        units: list[Region] | None = None,
     ) -> None:
         super().__init__(data, initial=initial)
         self.creating = pairings is not None
+        for field in self.fields.values():
+            if pairing is not None and isinstance(field.widget, RegionPicker):
+                field.widget.pairing_id = pairing.pk
         head: dict[str, forms.Field] = {}
         if pairings is not None:
             head = {
@@ -104,11 +120,24 @@ class RecordForm(forms.Form):
                     coerce=int,
                     choices=[(p.pk, f"{p.east_name} → {p.west_region.name}") for p in pairings],
                 ),
-                "reporter": forms.CharField(
-                    label="填报单位代码",
-                    max_length=12,
-                    help_text="本单位的区划代码",
-                    widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+                # The units the user may report for, by name: a typed code only where the
+                # user has none of its own (a national account).
+                "reporter": (
+                    # A select to choose from, but what comes back is the services' to judge
+                    # (their words name what is wrong with a unit that is not the user's).
+                    forms.CharField(
+                        label="填报单位",
+                        widget=forms.Select(
+                            choices=[(u.code, f"{u.name}（{u.code}）") for u in units]
+                        ),
+                    )
+                    if units
+                    else forms.CharField(
+                        label="填报单位代码",
+                        max_length=12,
+                        help_text="本单位的区划代码",
+                        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+                    )
                 ),
                 "year": forms.IntegerField(label="年度", min_value=2000, max_value=2100),
             }

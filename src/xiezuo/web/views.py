@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from xiezuo.accounts.scope import scope_for
+from xiezuo.core import params
+from xiezuo.pairing import selectors as pairing_selectors
 from xiezuo.regions import selectors
 from xiezuo.regions.codes import Level
 from xiezuo.regions.models import Region
@@ -107,7 +109,15 @@ def region_search(request: HttpRequest) -> HttpResponse:
     # A picker sends its own field's value (?field=recipient&recipient=沿河): read that.
     field = request.GET.get("field", "q")[:30] if picker else "q"
     query = request.GET.get(field, "")[:50]
-    results = selectors.region_search(user=request.user, query=query, limit=20 if picker else 50)
+    within = None
+    if picker and (pairing_id := params.id_or_none(request.GET.get("pairing"))) is not None:
+        # A record's places lie in the helped side of its pairing: offer only those (a
+        # pairing the user may not see narrows nothing, and says nothing either).
+        pairing = pairing_selectors.pairing_visible(user=request.user, pk=pairing_id)
+        within = pairing.west_region_id if pairing is not None else None
+    results = selectors.region_search(
+        user=request.user, query=query, limit=20 if picker else 50, within=within
+    )
     if picker:
         template = "web/_region_options.html"
     elif request.headers.get("HX-Request"):
