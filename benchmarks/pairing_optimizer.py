@@ -4,7 +4,9 @@ East–West pairs, the eastern county-level units under the pairs' east sides.
 Capacities come from xiezuo.pairing.fiscal (real prefecture revenue where the unit is itself in
 the panel, an even split of its prefecture's revenue otherwise). Needs are generated from a seed:
 registered poor people per county, log-normal around 30,000, ×1.5 in the deep-poverty areas
-(三区三州). Prints figures, never fails on them.
+(三区三州). Prints figures, never fails on them: per run the components proven, and the proof of
+the largest load (the deciding component's: CP-SAT's bound, else HiGHS's); after the first run,
+HiGHS alone on that run's pairing (`certify`), to time the MILP certifier on it.
 
     .venv/bin/python benchmarks/pairing_optimizer.py [--data ../shared/data] [--seed 2016]
 """
