@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import random
 
 import pytest
 from hypothesis import given, settings
@@ -13,11 +14,21 @@ from hypothesis import strategies as st
 
 from xiezuo.core.errors import UserError
 from xiezuo.pairing.optimizer import (
+    CP_SAT,
+    HIGHS,
+    MILP_BETTER,
+    MILP_ERROR,
+    MILP_LIMIT,
+    MILP_NOT_RUN,
+    MILP_PROVEN,
+    PROOF_TOLERANCE,
+    SIMPLE,
     Infeasible,
     Instance,
     Unit,
     aggregate_loads,
     allowed_arcs,
+    certify,
     check,
     evaluate,
     solve,
@@ -328,3 +339,130 @@ def test_overall_gap_is_zero_when_the_component_with_the_largest_ratio_is_proven
     )
     solution = solve(problem, time_limit=10)
     assert solution.overall_gap == 0 and solution.gap == 0
+
+
+# --- the proof of the largest load ----------------------------------------------------------
+
+
+def hard_instance() -> Instance:
+    """One component where neither solver closes the gap in a blink: 16 eastern units of
+    uneven capacity share 50 counties of uneven need, at most 8 each — a balanced partition
+    whose simple bound (perfect balance) is not reached. Like the 16 × 50 component of the
+    national benchmark, which neither CP-SAT nor HiGHS proves in 10 s."""
+    rng = random.Random(2016)
+    east = {f"E{i:02}": float(rng.randint(5_000, 40_000)) for i in range(16)}
+    west = {f"W{j:02}": float(round(rng.lognormvariate(0, 0.5) * 30_000)) for j in range(50)}
+    return instance(east, west, max_per_east=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_instances())
+def test_the_milp_certificate_matches_exhaustive_enumeration(problem: Instance) -> None:
+    """HiGHS, run even where CP-SAT has proven the pairing, must bound the largest ratio by the
+    true optimum: a bound below it leaves the optimum unproven, one above it is a false proof."""
+    expected = brute_force_max_ratio(problem)
+    if expected is None:
+        return
+    solution = solve(problem, time_limit=10, workers=1, certify_always=True)
+    proof = solution.proof
+    assert proof is not None
+    assert proof.milp_status == MILP_PROVEN and proof.milp_bound is not None
+    # Needs and capacities are rounded to 24 bits for the model: 1e-4 covers a value of 1
+    # next to one of 500.
+    assert proof.milp_bound == pytest.approx(expected, rel=1e-4)
+    assert proof.milp_bound <= expected * (1 + 1e-4)
+    assert proof.incumbent == pytest.approx(expected, rel=1e-4)
+    assert proof.status == "optimal" and proof.gap <= PROOF_TOLERANCE
+    assert proof.cp_sat_bound <= expected * (1 + 1e-4)  # CP-SAT's bound is a valid one too
+    deciding = solution.components[proof.component]
+    assert deciding.max_ratio == pytest.approx(solution.stats.max_ratio)
+
+
+def test_cp_sat_proves_the_deciding_component_without_the_milp() -> None:
+    problem = instance({"E1": 100, "E2": 50}, {"W1": 60, "W2": 30, "W3": 30})
+    proof = solve(problem, time_limit=10).proof
+    assert proof is not None
+    assert proof.method == CP_SAT and proof.status == "optimal"
+    assert proof.milp_status == MILP_NOT_RUN and proof.milp_bound is None
+    assert proof.bound <= 0.9 <= proof.bound * (1 + PROOF_TOLERANCE)
+
+
+def test_the_deciding_component_is_the_one_with_the_largest_ratio() -> None:
+    # W1 alone on E1 (0.5) decides; W2 + W3 on E2 (0.45) does not.
+    problem = instance(
+        {"E1": 10, "E2": 20},
+        {"W1": 5, "W2": 5, "W3": 4},
+        {"W1": {"E1"}, "W2": {"E2"}, "W3": {"E2"}},
+    )
+    solution = solve(problem, time_limit=10, certify_always=True)
+    assert solution.proof is not None
+    decider = solution.components[solution.proof.component]
+    assert (decider.east, decider.west) == (1, 1)
+    assert solution.proof.incumbent == pytest.approx(0.5)
+    assert solution.proof.milp_bound == pytest.approx(0.5)
+
+
+def test_certify_does_not_prove_a_pairing_that_can_be_improved() -> None:
+    # W1 on E2 gives E2 a ratio of 1.2; the optimum is 0.9 (W1 + W2 on E1, W3 on E2).
+    problem = instance({"E1": 100, "E2": 50}, {"W1": 60, "W2": 30, "W3": 30})
+    proof = certify(problem, {"W1": "E2", "W2": "E1", "W3": "E1"})
+    assert proof.status == "feasible" and proof.milp_status == MILP_BETTER
+    assert proof.incumbent == pytest.approx(1.2)
+    assert proof.bound == pytest.approx(0.9) and proof.method == HIGHS
+    assert proof.gap == pytest.approx(0.25)
+    proof = certify(problem, {"W1": "E1", "W2": "E1", "W3": "E2"})
+    assert proof.status == "optimal" and proof.bound == pytest.approx(0.9)
+
+
+def test_certify_refuses_a_pairing_that_breaks_the_constraints() -> None:
+    problem = instance({"E1": 100, "E2": 50}, {"W1": 60, "W2": 30}, max_per_east=1)
+    with pytest.raises(UserError) as raised:
+        certify(problem, {"W1": "E1", "W2": "E1"})
+    assert "超过上限 1 个" in raised.value.problems[0].message
+    with pytest.raises(UserError, match="不满足结对条件"):
+        certify(problem, {"W1": "E1"})
+
+
+def test_too_little_time_for_the_milp_reports_not_proven() -> None:
+    problem = hard_instance()
+    solution = solve(problem, time_limit=0.2, tie_break_limit=0.1, certify_limit=0.05, workers=1)
+    proof = solution.proof
+    assert proof is not None
+    assert proof.status == "feasible" and not proof.proven
+    assert proof.milp_status == MILP_LIMIT
+    assert proof.milp_seconds < 2
+    assert 0 < proof.bound < proof.incumbent and proof.gap > PROOF_TOLERANCE
+    assert proof.gap == pytest.approx(1 - proof.bound / proof.incumbent, rel=1e-6)
+    assert solution.overall_gap == pytest.approx(proof.gap, rel=1e-3)
+    # The proposal stands: every county paired, the limit kept.
+    assert set(solution.assignment) == {u.code for u in problem.west}
+    assert max(len(load.west) for load in solution.loads.east) <= 8
+    proof = certify(problem, solution.assignment, time_limit=0.05)
+    assert proof.status == "feasible" and proof.milp_status == MILP_LIMIT
+
+
+def test_a_failing_milp_leaves_the_proposal_and_cp_sat_proof(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from xiezuo.pairing import optimizer
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("HiGHS is not available")
+
+    monkeypatch.setattr(optimizer.mathopt, "solve", broken)
+    problem = instance({"E1": 100, "E2": 50}, {"W1": 60, "W2": 30, "W3": 30})
+    solution = solve(problem, time_limit=10, certify_always=True)
+    assert solution.proof is not None
+    assert solution.proof.milp_status == MILP_ERROR and solution.proof.milp_bound is None
+    assert solution.proof.method == CP_SAT and solution.proof.status == "optimal"
+    assert solution.stats.max_ratio == pytest.approx(0.9)
+    proof = certify(problem, solution.assignment)
+    assert proof.milp_status == MILP_ERROR and proof.method == SIMPLE
+    assert proof.status == "feasible" and proof.bound == pytest.approx(0.8)  # 120 / 150
+
+
+def test_results_stored_before_proofs_still_read() -> None:
+    problem = instance({"E1": 10, "E2": 20}, {"W1": 5, "W2": 5, "W3": 4})
+    stored = json.loads(json.dumps(solve(problem, time_limit=10).to_json()))
+    del stored["proof"]
+    assert type(solve(problem, time_limit=10)).from_json(stored).proof is None

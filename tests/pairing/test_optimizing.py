@@ -5,6 +5,7 @@ infeasibility; and the page, the API and the CLI doors to it."""
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import pytest
@@ -262,3 +263,39 @@ def test_loads_read_in_people_per_100_million_yuan(
     kept = proposal.result["solution"]["assignment"][YANHE] == WUZHONG
     assert (f'data-testid="kept-{YANHE}"' in page) == kept
     assert (f'data-testid="new-{YANHE}"' in page) != kept
+
+
+def test_the_page_states_the_proof_of_the_largest_load(
+    pairs_2016: None, tongren_user: Any, national_user: Any
+) -> None:
+    from tests.pairing.test_optimizer import hard_instance
+    from xiezuo.pairing import optimizer
+
+    params = optimizing.Params(west_region=TONGREN, needs=typed_needs(), max_per_east=2)
+    proposal = optimizing.proposal_solve(
+        optimizing.proposal_create(actor=tongren_user, params=params)
+    )
+    proof = proposal.result["solution"]["proof"]
+    assert proof["status"] == "optimal" and proof["method"] == optimizer.CP_SAT
+    assert "已证明最优：CP-SAT 下界" in proposal.message
+    client = Client()
+    client.force_login(tongren_user)
+    page = client.get(f"/pairings/proposals/{proposal.pk}/").content.decode()
+    assert 'data-testid="optimality">已证明最优<' in page
+    assert "最大负担的证明：方案值" in page and "（CP-SAT 约束求解），差距" in page
+
+    # Neither CP-SAT nor HiGHS, given a fraction of a second, proves the hard instance.
+    solution = optimizer.solve(
+        hard_instance(), time_limit=0.2, tie_break_limit=0.1, certify_limit=0.05, workers=1
+    )
+    assert solution.proof is not None and not solution.proof.proven
+    unproven = Proposal.objects.create(
+        title="未证明的方案",
+        state=Proposal.State.PROPOSED,
+        result={"solution": json.loads(json.dumps(solution.to_json()))},
+    )
+    client.force_login(national_user)
+    page = client.get(f"/pairings/proposals/{unproven.pk}/").content.decode()
+    assert 'data-testid="optimality">未证明<' in page
+    assert f"与最优界的相对差距 {solution.proof.gap:.2%}" in page
+    assert 'data-milp="limit"' in page and "秒内未能证明最优" in page

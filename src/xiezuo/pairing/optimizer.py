@@ -18,10 +18,19 @@ overall maximum is the maximum of the components' optima.
 
 `check` runs before any solving and explains infeasibility in Chinese, naming the units; a
 solver status never reaches the user.
+
+Proof. The largest load overall is decided by one component (the one whose largest ratio is the
+overall maximum). When CP-SAT has not proven that component within its time, the same model —
+same constraints, same rounded needs and capacities, the same largest ratio — goes to HiGHS as a
+MILP (through OR-Tools MathOpt), whose dual bound certifies the pairing or states the gap left.
+HiGHS works in floating point: a gap within `PROOF_TOLERANCE` (about CP-SAT's own resolution of
+the ratio) counts as proven. The certifier has its own time limit and may fail: then the
+proposal stands, marked not proven, with the best bound either solver found.
 """
 
 from __future__ import annotations
 
+import datetime
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ortools.graph.python import max_flow
+from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
 from xiezuo.core.errors import Problem, UserError
@@ -45,6 +55,24 @@ _VALUE_BITS = 24
 _RATIO_BITS = 20
 _INT_LIMIT = 2**60
 _NAMES_SHOWN = 20
+
+# Whose bound proves the largest load: CP-SAT's own (exact, on the integer model), HiGHS's MILP
+# dual bound (floating point), or, for a pairing no solver has searched (`certify`), the simple
+# bound max(total need / total capacity, each county's need / its largest partner's capacity).
+CP_SAT = "CP-SAT"
+HIGHS = "HiGHS"
+SIMPLE = "simple"
+# What became of the MILP: not run (CP-SAT had proven it, or no time given), proven, stopped at
+# its time limit with a bound short of the pairing, finished with a better pairing than the one
+# proposed (which stays; the gap says by how much it could improve), or failed (no bound).
+MILP_NOT_RUN = "not run"
+MILP_PROVEN = "proven"
+MILP_LIMIT = "limit"
+MILP_BETTER = "better"
+MILP_ERROR = "error"
+# A relative gap this small counts as proven: HiGHS's feasibility tolerances are about 1e-7 on
+# the normalised rows, and CP-SAT resolves the ratio to 2^-20 ≈ 9.5e-7 of its lower bound.
+PROOF_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -122,6 +150,29 @@ class ComponentResult:
 
 
 @dataclass(frozen=True)
+class Proof:
+    """How far the deciding component's largest ratio (the overall largest load) may be from
+    the best possible: its value in the pairing against the best lower bound found. Ratios are
+    in need per capacity (people per 万元), computed on the model's rounded figures."""
+
+    component: int  # index into Solution.components
+    incumbent: float  # the component's largest ratio in the pairing
+    bound: float  # the best lower bound: the larger of the two below
+    gap: float  # relative: (incumbent − bound) / incumbent
+    status: str  # "optimal" when gap ≤ PROOF_TOLERANCE, else "feasible" (未证明)
+    method: str  # whose bound it is: CP_SAT, HIGHS or SIMPLE
+    seconds: float  # CP-SAT's time on the component's largest ratio plus the MILP's
+    cp_sat_bound: float  # CP-SAT's bound on the component (SIMPLE's in `certify`)
+    milp_status: str  # MILP_NOT_RUN, MILP_PROVEN, MILP_LIMIT, MILP_BETTER or MILP_ERROR
+    milp_bound: float | None  # HiGHS's dual bound; None when not run or it gave none
+    milp_seconds: float
+
+    @property
+    def proven(self) -> bool:
+        return self.status == OPTIMAL
+
+
+@dataclass(frozen=True)
 class Solution:
     assignment: dict[str, str]  # west -> east
     loads: Loads
@@ -131,6 +182,9 @@ class Solution:
     deviation_gap: float
     seconds: float
     components: tuple[ComponentResult, ...] = field(default=())
+    # The proof of the overall largest load (the deciding component's); None without components
+    # and in results stored before there were proofs.
+    proof: Proof | None = None
 
     @property
     def stats(self) -> LoadStats:
@@ -148,6 +202,8 @@ class Solution:
         if not self.components:
             return 0.0
         bound = max(c.ratio_bound for c in self.components)
+        if self.proof is not None:
+            bound = max(bound, self.proof.bound)
         return _relative_gap(max(c.max_ratio for c in self.components), bound)
 
     def to_json(self) -> dict[str, Any]:
@@ -160,6 +216,7 @@ class Solution:
             "deviation_gap": self.deviation_gap,
             "seconds": self.seconds,
             "components": [vars(c).copy() for c in self.components],
+            "proof": vars(self.proof).copy() if self.proof is not None else None,
         }
 
     @classmethod
@@ -173,6 +230,7 @@ class Solution:
             deviation_gap=float(data["deviation_gap"]),
             seconds=float(data["seconds"]),
             components=tuple(ComponentResult(**c) for c in data["components"]),
+            proof=Proof(**data["proof"]) if data.get("proof") else None,
         )
 
 
@@ -622,6 +680,9 @@ class _Component:
             self.total_need / total_capacity,
             *(need[w] / max(capacity[e] for e in options[w]) for w in west),
         )
+        self.lower = lower  # the simple bound, in the scaled figures' ratio (need / capacity)
+        self.limit = limit
+        self.west_of = west_of
         upper = self._ratio_of(start)
         most_load = max(sum(sorted(need.values(), reverse=True)[:limit]), 1)
         scale = 2**_RATIO_BITS / lower
@@ -654,6 +715,7 @@ class _Component:
         self.deviation_bound = 0.0
         self.deviation_proven = False
         self.seconds = 0.0
+        self.ratio_seconds = 0.0  # of `seconds`, those spent minimising the largest ratio
 
     def _ratio_of(self, assignment: Mapping[str, str]) -> float:
         loads = dict.fromkeys(self.east, 0)
@@ -687,6 +749,7 @@ class _Component:
     def minimise_ratio(self, seconds: float, workers: int | None, gap_limit: float) -> None:
         self.model.minimize(self.ratio)
         found = self._run(seconds, workers, gap_limit)
+        self.ratio_seconds = self.seconds
         if found is not None:
             # OPTIMAL also answers a solve stopped by the gap limit: judge by the gap itself.
             self.ratio_proven = found[0] and found[1] == found[2]
@@ -714,6 +777,106 @@ class _Component:
             for w, e in self.best.items():
                 loads[e] += self.need[w]
             self.deviation_found = float(sum(abs(loads[e] - fair[e]) for e in self.east))
+
+    def _real(self, ratio: float) -> float:
+        """A ratio of the scaled figures (need·fn / capacity·fc) in need per capacity."""
+        return ratio * self.capacity_factor / self.need_factor
+
+    def _highs(self, incumbent: float, seconds: float) -> tuple[bool, float, float]:
+        """The ratio model as a MILP for HiGHS: (finished, dual bound, objective found), both in
+        units of `incumbent`. Raises whatever MathOpt raises."""
+        model = mathopt.Model(name="pairing")
+        x = {arc: model.add_binary_variable() for arc in self.x}
+        # t is the largest ratio over the incumbent's, kept ≤ 1: the incumbent is among the
+        # pairings left, so the minimum is the same, and presolve drops arcs that are too heavy.
+        t = model.add_variable(lb=0.0, ub=1.0)
+        for w in self.west:
+            model.add_linear_constraint(mathopt.fast_sum(x[e, w] for e in self.options[w]) == 1)
+        for e in self.east:
+            if len(self.west_of[e]) > self.limit:
+                model.add_linear_constraint(
+                    mathopt.fast_sum(x[e, w] for w in self.west_of[e]) <= self.limit
+                )
+            weight = 1.0 / (self.capacity[e] * incumbent)
+            model.add_linear_constraint(
+                mathopt.fast_sum(self.need[w] * weight * x[e, w] for w in self.west_of[e]) <= t
+            )
+        model.minimize(t)
+        hint = {var: float(self.best[w] == e) for (e, w), var in x.items()}
+        hint[t] = 1.0
+        result = mathopt.solve(
+            model,
+            mathopt.SolverType.HIGHS,
+            params=mathopt.SolveParameters(
+                time_limit=datetime.timedelta(seconds=seconds),
+                relative_gap_tolerance=PROOF_TOLERANCE / 2,
+                absolute_gap_tolerance=0.0,
+            ),
+            model_params=mathopt.ModelSolveParameters(
+                solution_hints=[mathopt.SolutionHint(variable_values=hint)]
+            ),
+        )
+        reason = result.termination.reason
+        if reason not in (
+            mathopt.TerminationReason.OPTIMAL,
+            mathopt.TerminationReason.FEASIBLE,
+            mathopt.TerminationReason.NO_SOLUTION_FOUND,
+        ):
+            raise RuntimeError(f"HiGHS ended with {reason.name}")  # the incumbent is feasible
+        bounds = result.termination.objective_bounds
+        return reason == mathopt.TerminationReason.OPTIMAL, bounds.dual_bound, bounds.primal_bound
+
+    def milp_bound(self, seconds: float) -> tuple[str, float | None, float]:
+        """Certify the current best pairing with HiGHS: (outcome, lower bound on the largest
+        ratio in the scaled figures or None, seconds spent)."""
+        started = time.perf_counter()
+        incumbent = self._ratio_of(self.best)
+        try:
+            finished, dual, primal = self._highs(incumbent, seconds)
+        except Exception:  # any failure of a certifier: the pairing stands, unproven
+            return MILP_ERROR, None, time.perf_counter() - started
+        spent = time.perf_counter() - started
+        if not math.isfinite(dual) or dual <= 0:
+            return MILP_LIMIT, None, spent
+        bound = min(dual, 1.0) * incumbent
+        if _relative_gap(incumbent, bound) <= PROOF_TOLERANCE:
+            return MILP_PROVEN, bound, spent
+        if finished and primal < 1.0 - PROOF_TOLERANCE:
+            return MILP_BETTER, bound, spent
+        return MILP_LIMIT, bound, spent
+
+    def proof(
+        self,
+        index: int,
+        first_bound: float,
+        first_method: str,
+        first_seconds: float,
+        milp_seconds: float | None,
+    ) -> Proof:
+        """The proof of the current best pairing: `first_bound` (scaled figures) from
+        `first_method`, then HiGHS for `milp_seconds` unless None."""
+        incumbent = self._ratio_of(self.best)
+        milp: tuple[str, float | None, float] = (MILP_NOT_RUN, None, 0.0)
+        if milp_seconds is not None and milp_seconds > 0:
+            milp = self.milp_bound(milp_seconds)
+        outcome, milp_bound, spent = milp
+        bound, method = first_bound, first_method
+        if milp_bound is not None and milp_bound > first_bound:
+            bound, method = milp_bound, HIGHS
+        gap = _relative_gap(incumbent, bound)
+        return Proof(
+            component=index,
+            incumbent=self._real(incumbent),
+            bound=self._real(bound),
+            gap=gap,
+            status=OPTIMAL if gap <= PROOF_TOLERANCE else FEASIBLE,
+            method=method,
+            seconds=first_seconds + spent,
+            cp_sat_bound=self._real(first_bound),
+            milp_status=outcome,
+            milp_bound=self._real(milp_bound) if milp_bound is not None else None,
+            milp_seconds=spent,
+        )
 
     def result(self) -> ComponentResult:
         need = dict.fromkeys(self.east, 0.0)
@@ -753,6 +916,8 @@ def solve(
     workers: int | None = None,
     tie_break_limit: float = 10.0,
     gap_limit: float = 0.0,
+    certify_limit: float = 10.0,
+    certify_always: bool = False,
 ) -> Solution:
     """The balanced pairing: see the module docstring. Raises `Infeasible` (from `check`).
 
@@ -761,6 +926,10 @@ def solve(
     bound is weak (a fractional pairing balances perfectly), so it is seldom proven: it improves
     the pairing without delaying the proof that matters. `gap_limit` (relative, e.g. 0.01)
     lets a caller accept a largest ratio proven within that gap instead of waiting for a proof.
+
+    Then the deciding component's pairing is certified: by CP-SAT's own bound when it suffices,
+    else by HiGHS within `certify_limit` seconds more (0: never). `certify_always` runs HiGHS
+    even when CP-SAT has proven it, as an independent check (`Proof.milp_*`).
     """
     started = time.perf_counter()
     check(instance)
@@ -778,6 +947,20 @@ def solve(
         remaining = tie_break - (time.perf_counter() - tie_break_started)
         component.minimise_deviation(_share(remaining, len(components) - index), workers)
     results = tuple(c.result() for c in components)
+    proof = None
+    if components:
+        index = max(range(len(results)), key=lambda i: (results[i].max_ratio, -results[i].gap))
+        deciding = components[index]
+        # The valid bound from CP-SAT's: the integer R is ⌈S·ratio⌉, so ratio > (R − 1) / S.
+        cp_bound = max(deciding.lower, (deciding.ratio_bound - 1) / deciding.scale)
+        cp_proven = _relative_gap(deciding._ratio_of(deciding.best), cp_bound) <= PROOF_TOLERANCE
+        proof = deciding.proof(
+            index,
+            cp_bound,
+            CP_SAT,
+            deciding.ratio_seconds,
+            certify_limit if certify_always or not cp_proven else None,
+        )
     assignment = {w: e for c in components for w, e in c.best.items()}
     loads = evaluate(instance, {w: [e] for w, e in assignment.items()})
     return Solution(
@@ -791,4 +974,44 @@ def solve(
         deviation_gap=max((r.deviation_gap for r in results), default=0.0),
         seconds=time.perf_counter() - started,
         components=results,
+        proof=proof,
     )
+
+
+def certify(
+    instance: Instance, assignment: Mapping[str, str], *, time_limit: float = 10.0
+) -> Proof:
+    """How far any complete pairing (west -> east) is from the least largest load: HiGHS on the
+    component deciding its largest ratio, against the simple bound when HiGHS gives less.
+    Raises `Infeasible` for an infeasible instance and `UserError` for a pairing that breaks
+    the constraints."""
+    check(instance)
+    options = _options(instance)
+    units = {u.code: u for u in (*instance.east, *instance.west)}
+    problems = []
+    counts: dict[str, int] = {}
+    for w, allowed in options.items():
+        e = assignment.get(w)
+        if e is None:
+            problems.append(Problem(f"西部县 {_label(units[w])} 没有结对"))
+        elif e not in allowed:
+            problems.append(Problem(f"结对 {e}→{_label(units[w])} 不在可结对范围内"))
+        else:
+            counts[e] = counts.get(e, 0) + 1
+    for e, count in sorted(counts.items()):
+        if count > instance.max_per_east:
+            problems.append(
+                Problem(
+                    f"东部单位 {_label(units[e])} 结对 {count} 个西部县，"
+                    f"超过上限 {instance.max_per_east} 个"
+                )
+            )
+    if problems:
+        raise UserError("该结对方案不满足结对条件，无法证明", problems)
+    components = [_Component(instance, e, w, options) for e, w in _components(options)]
+    for component in components:
+        component.best = {w: assignment[w] for w in component.west}
+    ratios = [c._real(c._ratio_of(c.best)) for c in components]
+    index = ratios.index(max(ratios))
+    deciding = components[index]
+    return deciding.proof(index, deciding.lower, SIMPLE, 0.0, time_limit)

@@ -402,7 +402,7 @@ def proposal_solve(proposal: Proposal) -> Proposal:
             "sources": built.sources,
             "comparison": compare(built, solution),
         }
-        gap = "已证明最优" if solution.status == optimizer.OPTIMAL else f"差距 {solution.gap:.2%}"
+        gap = _proof_words(solution)
         proposal.message = (
             f"{len(built.instance.west)} 个西部县、{len(built.instance.east)} 个东部单位；"
             f"最大负担比 {solution.stats.max_ratio:.4g}（{gap}），用时 {solution.seconds:.1f} 秒"
@@ -410,6 +410,23 @@ def proposal_solve(proposal: Proposal) -> Proposal:
     proposal.state = state
     proposal.save(update_fields=["state", "result", "message"])
     return proposal
+
+
+PROOF_BOUNDS = {
+    optimizer.CP_SAT: "CP-SAT 下界",
+    optimizer.HIGHS: "HiGHS 混合整数规划下界",
+    optimizer.SIMPLE: "简单下界",
+}
+
+
+def _proof_words(solution: optimizer.Solution) -> str:
+    """Whether the largest load is proven, in words: the deciding component's proof."""
+    proof = solution.proof
+    if proof is None:
+        return "已证明最优" if solution.status == optimizer.OPTIMAL else f"差距 {solution.gap:.2%}"
+    if proof.proven:
+        return f"已证明最优：{PROOF_BOUNDS[proof.method]}"
+    return f"未证明，与最优界差距 {proof.gap:.2%}"
 
 
 @transaction.atomic

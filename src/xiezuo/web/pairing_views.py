@@ -578,11 +578,17 @@ def _proposal_view(proposal: Any) -> dict[str, Any] | None:
         chart["proposed"].append(round(load["ratio"] * 10_000, 2))
         before = parent.get("current", {}).get("east", {}).get(code)
         chart["current"].append(round(before["ratio"] * 10_000, 2) if before else None)
+    proof = solution.get("proof")  # None in results stored before there were proofs
     return {
         "rows": rows,
         "stats": solution["loads"]["stats"],
         "status": solution["status"],
         "gap": solution["gap"],
+        "proof": proof,
+        # Whether the largest load is proven: the deciding component's proof, else (older
+        # results) every component's own.
+        "proven": proof["status"] == "optimal" if proof else solution["status"] == "optimal",
+        "proof_gap": f"{(proof['gap'] if proof else solution['gap']):.2%}",
         "seconds": solution["seconds"],
         "components": len(solution.get("components", [])),
         "county_current": result.get("comparison", {})
