@@ -68,7 +68,7 @@ class Command(XiezuoCommand):
         for row in selectors.overview(run):
             why = "，".join(f"{k} {v}" for k, v in row["why"].items()) or "—"
             self.stdout.write(
-                f"  {row['indicator']}：上报 {row['reported']} 人，通过 {row['passed']}，"
+                f"  {row['name']}：上报 {row['reported']} 人，通过 {row['passed']}，"
                 f"剔除 {row['excluded']}（{why}）"
             )
         for code, why in run.counts.get("skipped", {}).items():
