@@ -130,15 +130,35 @@ def test_verify_command(world: World, tmp_path: Path) -> None:
 
 
 def test_generated_nation_runs_from_the_command_line(db: None, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
     out = io.StringIO()
     snap = tmp_path / "nation"
+    call_command(
+        "generate", "nation", "--people", "4000", "--faults", "--out", str(snap), stdout=out
+    )
+    assert "4,000 名成员、400 名帮扶对象" in out.getvalue()
+    truth = pq.read_table(snap / "truth_placements.parquet").to_pylist()
+    assert truth and {t["fault"] for t in truth} == {"overlap"}
+    out = io.StringIO()
+    call_command("verify", "run", "--snapshot", str(snap), stdout=out)
+    assert "条发现" in out.getvalue() and "V01\t" in out.getvalue()
+    assert "V10\t" in out.getvalue()
+    # Without --faults nothing is injected: no invalid numbers, no overlaps.
+    call_command(
+        "generate", "nation", "--people", "4000", "--out", str(tmp_path / "clean"), stdout=out
+    )
+    assert "未注入问题" in out.getvalue()
+    assert pq.read_table(tmp_path / "clean" / "truth_placements.parquet").num_rows == 0
+    out = io.StringIO()
+    call_command("verify", "run", "--snapshot", str(tmp_path / "clean"), stdout=out)
+    assert "V01\t" not in out.getvalue() and "V10\t" not in out.getvalue()
+    # The older spelling still works.
+    out = io.StringIO()
     call_command(
         "verify", "generate", "--members", "4000", "--people", "400", "--out", str(snap), stdout=out
     )
     assert "4,000 名成员" in out.getvalue() and (snap / "truth.parquet").is_file()
-    out = io.StringIO()
-    call_command("verify", "run", "--snapshot", str(snap), stdout=out)
-    assert "条发现" in out.getvalue() and "V01\t" in out.getvalue()
 
 
 def test_the_aid_overview_says_what_the_last_run_excluded(world: World, national_user: Any) -> None:
