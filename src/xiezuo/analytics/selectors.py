@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from xiezuo.accounts import policy
@@ -125,6 +125,27 @@ def overview(run: Run) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def excluded_on_record(run: Run) -> Any:
+    """For a kind of record, the people the run's standing findings leave out of each record
+    (open or confirmed, not dismissed; a finding that excludes nobody, V09 or V10, does not
+    count): an expression over the record's OuterRef("pk"), for the aid overviews."""
+
+    def people(record_kind: str) -> Subquery:
+        return Subquery(
+            Finding.objects.filter(
+                run=run, record_kind=record_kind, record_id=OuterRef("pk"), excludes=True
+            )
+            .exclude(decision=Finding.Decision.DISMISSED)
+            .exclude(id_hash="")
+            .order_by()
+            .values("record_id")
+            .annotate(n=Count("id_hash", distinct=True))
+            .values("n")[:1]
+        )
+
+    return people
 
 
 def run_get(actor: Any, pk: int) -> Run:
