@@ -61,10 +61,10 @@ class Command(XiezuoCommand):
             if served < 1:
                 raise UserError("--served 须为正整数")
             faults = bool(options["faults"])
-            rows = generate.nation(
+            written = generate.nation(
                 out, members=people, people=served, seed=options["seed"], faults=faults
             )
-            self.stdout.write(generate.summary(rows, out, faults=faults))
+            self.stdout.write(generate.summary(written, out, faults=faults))
             return
         if not options.get("people"):
             raise UserError("generate registry 需要 --people 人数")
