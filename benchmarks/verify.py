@@ -3,10 +3,13 @@
 Generates the snapshot straight to Parquet (xiezuo.analytics.generate; under var/, never in
 git), runs every rule on DuckDB over all of it, then runs DuckDB and Spark (local mode,
 127.0.0.1) over a smaller sample and checks that their findings are identical. Prints figures,
-never fails on them.
+never fails on them. Also times the same rules as a plain pandas merge-based check on the same
+files (benchmarks/_pandas_rules.py; every SQL rule, not the linkage) and prints the ratio, and
+whether its findings per rule equal DuckDB's.
 
     .venv/bin/python benchmarks/verify.py [--members 20000000] [--people 2000000]
                                           [--spark-members 1000000] [--out var/bench-verify]
+                                          [--skip-spark] [--skip-pandas]
 """
 
 from __future__ import annotations
@@ -68,6 +71,12 @@ def accuracy(path: Path, result: object) -> None:
         {f[3] for f in findings if f[0] == "V02"},
         {p for p, f in fault.items() if f == "unknown_id"},
     )
+    overlaps = pq.read_table(path / "truth_placements.parquet").to_pylist()
+    show(
+        "V10",
+        {f[2] for f in findings if f[0] == "V10" and f[1] == "placement"},
+        {t["placement_id"] for t in overlaps if t["fault"] == "overlap"},
+    )
     links = {f[3]: int(f[5].split("|")[0]) for f in findings if f[0] == "V11"}
     wanted = {p for p, f in fault.items() if f}
     right = {p for p, m in links.items() if member.get(p) == m}
@@ -78,6 +87,30 @@ def accuracy(path: Path, result: object) -> None:
     )
 
 
+def pandas_baseline(path: Path, result: object, duck_sql_s: float) -> None:
+    """The same rules as plain pandas merges on the same files, timed against DuckDB's SQL
+    rules (the linkage is left out of both: it is no merge)."""
+    import _pandas_rules
+
+    start = time.perf_counter()
+    counts = _pandas_rules.check(path)
+    pandas_s = time.perf_counter() - start
+    duck = {
+        r: n
+        for r, n in result.per_rule.items()  # type: ignore[attr-defined]
+        if r in _pandas_rules.COVERED
+    }
+    print(
+        f"pandas merges, rules {', '.join(_pandas_rules.COVERED)} (not V11, the linkage): "
+        f"{pandas_s:.1f} s against DuckDB's {duck_sql_s:.1f} s for the SQL rules = "
+        f"{pandas_s / duck_sql_s:.1f} x; peak RSS now {_common.peak_rss_mb():,.0f} MB; "
+        f"same findings per rule as DuckDB: {counts == duck}"
+    )
+    if counts != duck:
+        for rule in sorted(set(counts) | set(duck)):
+            print(f"  {rule}: pandas {counts.get(rule, 0):,}, DuckDB {duck.get(rule, 0):,}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=20_000_000)
@@ -85,12 +118,13 @@ def main() -> None:
     parser.add_argument("--spark-members", type=int, default=1_000_000)
     parser.add_argument("--out", type=Path, default=_common.REPO_DIR / "var" / "bench-verify")
     parser.add_argument("--skip-spark", action="store_true")
+    parser.add_argument("--skip-pandas", action="store_true")
     args = parser.parse_args()
 
     import django
 
     django.setup()
-    from xiezuo.analytics import generate, jobs
+    from xiezuo.analytics import generate
 
     big = args.out / "nation"
     t = time.perf_counter()
@@ -110,9 +144,18 @@ def main() -> None:
     for rule, n in sorted(result.per_rule.items()):
         print(f"  {rule}: {n:,}")
     accuracy(big, result)
+    if not args.skip_pandas:
+        pandas_baseline(big, result, sql_s)
 
-    if args.skip_spark:
-        return
+    if not args.skip_spark:
+        spark_sample(args)
+    if os.environ.get("XIEZUO_BENCH_KEEP") != "1":
+        shutil.rmtree(args.out, ignore_errors=True)
+
+
+def spark_sample(args: argparse.Namespace) -> None:
+    from xiezuo.analytics import generate, jobs
+
     sample = args.out / "sample"
     people = max(args.spark_members // 10, 1)
     generate.nation(sample, members=args.spark_members, people=people)
@@ -129,8 +172,6 @@ def main() -> None:
         f"rules {people / s_sql:,.0f}/s, JVM start included)"
     )
     print(f"  findings identical: {same} ({len(duck.findings):,})")  # type: ignore[attr-defined]
-    if os.environ.get("XIEZUO_BENCH_KEEP") != "1":
-        shutil.rmtree(args.out, ignore_errors=True)
 
 
 if __name__ == "__main__":

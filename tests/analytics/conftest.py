@@ -171,3 +171,37 @@ def world(regions: None, yanhe_village_code: str, bijiang_village_code: str) -> 
     t4 = training(county, BIJIANG, "cadres", "2026-02-02", side="west")
     w.records["stray"] = t4
     return w
+
+
+def place(world: World, name: str, start: str, end: str | None, *, place: str = SUZHOU) -> Any:
+    """A labour placement of one of the world's registered people (a plain row: the labour
+    service would flag an overlap itself; verification must find it from the snapshot)."""
+    from xiezuo.labour.models import Placement
+
+    number = world.ids[name]
+    return Placement.objects.create(
+        person_name=name,
+        id_hash=crypto.keyed_hash(number),
+        id_masked=idnumbers.mask(number),
+        home_county_id=YANHE,
+        employer="某工厂",
+        place_id=place,
+        start=datetime.date.fromisoformat(start),
+        end=datetime.date.fromisoformat(end) if end else None,
+        wage=4000,
+        organiser="east",
+        organiser_region_id=SUZHOU,
+        source="form",
+    )
+
+
+@pytest.fixture
+def placed(world: World) -> dict[str, Any]:
+    """张三 placed twice at once (V10, both placements), 郑十 twice one after the other (no
+    finding)."""
+    return {
+        "first": place(world, "张三", "2026-01-05", None),
+        "second": place(world, "张三", "2026-06-01", "2026-09-30"),
+        "before": place(world, "郑十", "2025-03-01", "2025-12-31"),
+        "after": place(world, "郑十", "2026-01-01", None),
+    }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,10 +23,16 @@ def snap(world: World, tmp_path: Path) -> Path:
     return tmp_path / "snap"
 
 
-def test_every_rule_finds_its_case_and_nothing_else(world: World, snap: Path) -> None:
-    result = jobs.run_job(snap)
+def test_every_rule_finds_its_case_and_nothing_else(
+    world: World, placed: dict[str, Any], tmp_path: Path
+) -> None:
+    snapshot.export(tmp_path / "placed")
+    result = jobs.run_job(tmp_path / "placed")
     stray = f"training:{world.records['stray'].pk}"
+    first, second = placed["first"].pk, placed["second"].pk
     assert _found(result) == {
+        ("V10", f"placement:{first}"),
+        ("V10", f"placement:{second}"),
         ("V01", "汪芳"),
         ("V01", "郑十"),
         ("V02", "王五"),
@@ -42,6 +49,32 @@ def test_every_rule_finds_its_case_and_nothing_else(world: World, snap: Path) ->
     assert sum(1 for f in result.findings if f[0] == "V09") == 2
     links = {f[5].split("|")[0] for f in result.findings if f[0] == "V11"}
     assert links == {str(world.members["王芳"].pk), str(world.members["郑十"].pk)}
+    # Each placement of the overlapping pair names the other; the person is 张三.
+    overlap = {f[2]: f for f in result.findings if f[0] == "V10"}
+    assert overlap[first][5] == f"{second}|2026-06-01|2026-09-30"
+    assert overlap[second][5] == f"{first}|2026-01-05|"
+    assert overlap[first][4] == world.members["张三"].id_hash
+    assert (
+        rules.BY_CODE["V10"]
+        .explain(overlap[second][5])
+        .startswith(f"此人同时还有另一段就业（第 {first} 号，2026-01-05 至 今（在岗））")
+    )
+    # Placements are scoped by the person's home county (沿河 is in 铜仁, 碧江 is not) and by
+    # the year they started; a pairing's are its western people placed within its east.
+    assert {
+        f[0] for f in jobs.run_job(tmp_path / "placed", scope=jobs.parse_scope("520627")).findings
+    } == {"V10"}
+    assert not [
+        f
+        for f in jobs.run_job(tmp_path / "placed", scope=jobs.parse_scope("520602")).findings
+        if f[0] == "V10"
+    ]
+    paired = jobs.run_job(
+        tmp_path / "placed", scope=jobs.parse_scope(f"pairing:{world.pairing.pk}")
+    )
+    assert sum(1 for f in paired.findings if f[0] == "V10") == 2
+    assert paired.records[("placement", first)]["indicator"] == "placements"
+    assert not [f for f in jobs.run_job(tmp_path / "placed", year=2025).findings if f[0] == "V10"]
 
 
 def test_reasons_are_plain_chinese(world: World, snap: Path) -> None:
@@ -142,7 +175,17 @@ def test_reasons_in_english_too(world: World, snap: Path) -> None:
     result = jobs.run_job(snap)
     v05 = next(f for f in result.findings if f[0] == "V05")
     with translation.override("en"):
-        assert rules.BY_CODE["V05"].explain(v05[5]).startswith("The household was cancelled in")
+        english = rules.BY_CODE["V05"].explain(v05[5])
+        assert english.startswith("The household was cancelled in 2024 (死亡)")
+        assert "年" not in english.replace("死亡", "")
+        assert "年" not in rules.BY_CODE["V05"].explain("|死亡|2026-05-10")
+        assert (
+            rules.BY_CODE["V10"]
+            .explain("7|2026-01-05|")
+            .startswith(
+                "This person has another placement at the same time (no. 7, 2026-01-05 to now"
+            )
+        )
         assert str(rules.BY_CODE["V08"].title) == "A child counted as a labour-skills trainee"
     with translation.override("zh-hans"):
         assert str(rules.BY_CODE["V08"].title) == "未成年人列为劳动力培训学员"

@@ -38,7 +38,7 @@ def test_background_run_stores_findings_with_progress(world: World, national_use
         "V09",
         "V11",
     }
-    assert "V10" in run.counts["skipped"]  # checked by labour at entry: said, not silently skipped
+    assert set(run.counts["skipped"]) == {"V06"}  # no record claims "newly lifted out": said
     assert AuditEvent.objects.filter(object_type__icontains="run", object_id=str(run.pk)).exists()
 
 
@@ -126,19 +126,39 @@ def test_verify_command(world: World, tmp_path: Path) -> None:
     call_command("verify", "run", "--scope", TONGREN, stdout=out)
     text = out.getvalue()
     assert "2 条发现" in text and "V09\t1" in text
-    assert "未比对 V10" in text
+    assert "未比对 V06" in text and "未比对 V10" not in text
 
 
 def test_generated_nation_runs_from_the_command_line(db: None, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
     out = io.StringIO()
     snap = tmp_path / "nation"
+    call_command(
+        "generate", "nation", "--people", "4000", "--faults", "--out", str(snap), stdout=out
+    )
+    assert "4,000 名成员、400 名帮扶对象" in out.getvalue()
+    truth = pq.read_table(snap / "truth_placements.parquet").to_pylist()
+    assert truth and {t["fault"] for t in truth} == {"overlap"}
+    out = io.StringIO()
+    call_command("verify", "run", "--snapshot", str(snap), stdout=out)
+    assert "条发现" in out.getvalue() and "V01\t" in out.getvalue()
+    assert "V10\t" in out.getvalue()
+    # Without --faults nothing is injected: no invalid numbers, no overlaps.
+    call_command(
+        "generate", "nation", "--people", "4000", "--out", str(tmp_path / "clean"), stdout=out
+    )
+    assert "未注入问题" in out.getvalue()
+    assert pq.read_table(tmp_path / "clean" / "truth_placements.parquet").num_rows == 0
+    out = io.StringIO()
+    call_command("verify", "run", "--snapshot", str(tmp_path / "clean"), stdout=out)
+    assert "V01\t" not in out.getvalue() and "V10\t" not in out.getvalue()
+    # The older spelling still works.
+    out = io.StringIO()
     call_command(
         "verify", "generate", "--members", "4000", "--people", "400", "--out", str(snap), stdout=out
     )
     assert "4,000 名成员" in out.getvalue() and (snap / "truth.parquet").is_file()
-    out = io.StringIO()
-    call_command("verify", "run", "--snapshot", str(snap), stdout=out)
-    assert "条发现" in out.getvalue() and "V01\t" in out.getvalue()
 
 
 def test_the_aid_overview_says_what_the_last_run_excluded(world: World, national_user: Any) -> None:
@@ -152,3 +172,54 @@ def test_the_aid_overview_says_what_the_last_run_excluded(world: World, national
     assert 'data-testid="aid-verification"' in page and f"/verify/runs/{run.pk}/" in page
     labour = {r["indicator"]: r for r in selectors.overview(run)}["labourers_trained"]
     assert labour["excluded"] > 0 and f">{labour['excluded']}<" in page
+
+
+def _aid_chart(client: Any, url: str) -> dict[str, Any]:
+    import json
+    import re
+
+    page = client.get(url).content.decode()
+    found = re.search(r'<script id="aid-data" type="application/json">(.*?)</script>', page)
+    assert found is not None
+    return {"page": page, "chart": json.loads(found.group(1))}
+
+
+def _labourers(chart: dict[str, Any]) -> list[float]:
+    panel = next(p for p in chart["panels"] if p["key"] == "trainees")
+    return next(s["data"] for s in panel["series"] if s["name"] == "贫困劳动力")
+
+
+def test_the_aid_overview_counts_people_who_passed(world: World, national_user: Any) -> None:
+    from django.test import Client
+
+    from xiezuo.cooperation.models import Training
+
+    # 苏州's course trained 10 and names 7; 铜仁's trained 10 and names 李四.
+    Training.objects.update(trainees=10)
+    client = Client()
+    client.force_login(national_user)
+    url = f"/pairings/{world.pairing.pk}/aid/?state=all"  # the world's reports are drafts
+    before = _aid_chart(client, url)
+    assert _labourers(before["chart"]) == [20.0]  # no run yet: what was reported
+    assert 'data-testid="passed-trainees"' not in before["page"]
+
+    run = services.run_submit(actor=national_user, scope=f"pairing:{world.pairing.pk}")
+    after = _aid_chart(client, url)
+    # Out: 汪芳 and 郑十 (V01, V11), 王五 (V02), 孙七 (V05), 周八 (V08); 李四's double count
+    # (V09) leaves him counted once.
+    assert _labourers(after["chart"]) == [15.0]
+    assert 'data-testid="passed-trainees"' in after["page"]
+    assert 'data-testid="aid-passed-note"' in after["page"]
+    assert 'data-reported="贫困劳动力"' in after["page"]  # the reported 20 beside
+    # Panels that count no registered people are as reported.
+    assert next(p for p in after["chart"]["panels"] if p["key"] == "trainings")
+    # A dismissed finding leaves the person counted.
+    wang = Finding.objects.get(run=run, rule="V02")
+    services.finding_decide(
+        actor=national_user, finding=wang, decision="dismissed", reason="户籍已核实"
+    )
+    assert _labourers(_aid_chart(client, url)["chart"]) == [16.0]
+    # A confirmed one does not.
+    sun = Finding.objects.get(run=run, rule="V05")
+    services.finding_decide(actor=national_user, finding=sun, decision="confirmed", reason="已死亡")
+    assert _labourers(_aid_chart(client, url)["chart"]) == [16.0]

@@ -350,3 +350,47 @@ def test_every_figure_links_to_the_list_behind_it(scored: Run, national_user: An
     for s in west.scores.all():
         for name in s.parts:
             assert client.get(_drill(name, west, YEAR)).status_code == 200, name
+
+
+def test_people_trained_count_only_those_verification_passed(
+    scored: Run, national_user: Any, tmp_path: Any
+) -> None:
+    from xiezuo.analytics import snapshot
+    from xiezuo.analytics.models import Finding
+    from xiezuo.assessment import job
+
+    snapshot.export(tmp_path / "snap")
+
+    def figures() -> dict[tuple[str, str], dict[str, float]]:
+        verdicts = job.write_verdicts(
+            tmp_path / "verdicts.parquet",
+            services._verdicts(services.verification_for(YEAR)),
+        )
+        fig = job.compute(tmp_path / "snap", year=YEAR, verdicts=verdicts)
+        return {key: years[YEAR] for key, years in fig.measures.items()}
+
+    # 苏州's pairings trained 10 cadres (碧江's stray course names nobody) and 10 village
+    # business leaders (吴中's course) of whom 赵六 lies outside 沿河 (V03): 9 of them count.
+    first = figures()
+    east, west = first[("east", SUZHOU)], first[("west", TONGREN)]
+    assert east["cadres_trained"] == east["verified_cadres_trained"] == 10.0
+    assert east["professionals_trained"] == 10.0 and east["verified_professionals_trained"] == 9.0
+    # 铜仁's labourers: 20 trained, less 汪芳, 郑十, 王五, 孙七, 周八 (李四's double count
+    # leaves him counted once).
+    assert west["labourers_trained"] == 20.0 and west["verified_labourers_trained"] == 15.0
+    # A dismissed finding leaves the person counted, a confirmed one does not.
+    for rule, decision in (("V03", "dismissed"), ("V02", "dismissed"), ("V05", "confirmed")):
+        verify.finding_decide(
+            actor=national_user,
+            finding=Finding.objects.get(run__state="done", rule=rule),
+            decision=decision,
+            reason="已核实",
+        )
+    second = figures()
+    assert second[("east", SUZHOU)]["verified_professionals_trained"] == 10.0
+    assert second[("west", TONGREN)]["verified_labourers_trained"] == 16.0
+    # The year's scores follow: the labourers indicator counts 王五 again.
+    labourers = scored.results.get(side="west").scores.get(name="培训脱贫劳动力（已核实）")
+    again = services.run_execute(services.run_create(actor=national_user, year=YEAR))
+    now = again.results.get(side="west").scores.get(name="培训脱贫劳动力（已核实）")
+    assert labourers.value == 15.0 and now.value == 16.0

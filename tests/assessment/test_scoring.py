@@ -192,3 +192,15 @@ def test_formula_accepts_arithmetic_only():
     for bad in ("__import__('os')", "a.b", "a if b else c", "a ** 2", "[a]"):
         with pytest.raises(UserError):
             formula.parse(bad, where="指标 X")
+
+
+def test_every_default_indicator_of_people_served_counts_the_verified() -> None:
+    """The assessment counts only people verification passed: no default indicator reads the
+    reported trainees or people employed themselves (their targets may name them)."""
+    from xiezuo.assessment.measures import VERIFIED
+
+    raw = {*VERIFIED, "poor_employed"}
+    for t in defaults.TEMPLATES:
+        for ind in t["indicators"]:
+            names = set(ind["formula"].replace("(", " ").replace(")", " ").split())
+            assert not names & raw, (t["first"], ind["code"], ind["formula"])

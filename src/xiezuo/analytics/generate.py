@@ -6,7 +6,10 @@ come from a small pool of characters, regions are invented codes in 52 (Guizhou-
 (Jiangsu-like). The people served carry every rule's kind of fault in fixed shares, so each rule
 has work to do: unregistered people, invalid numbers with a typing-slip variant that is some
 member's, cancelled households, children and the over-60s in labour records, the same person
-reported by two units, people outside the pairing's area.
+reported by two units, people outside the pairing's area, and people placed in two jobs at once.
+Beside the snapshot (not tables of it) the ground truth: `truth.parquet` (which person served
+carries which fault, and the member each really is) and `truth_placements.parquet` (which
+placements overlap another of the same person).
 
 For the yearly assessment it writes two years, 2025 and 2026 (the people served are 2026's):
 what every pairing's records add to each agreement indicator, mostly in approved reports, the
@@ -39,9 +42,18 @@ def _sql_list(chars: str) -> str:
 
 
 def nation(
-    out: Path, *, members: int, people: int, per_record: int = 10, seed: int = 1
+    out: Path,
+    *,
+    members: int,
+    people: int,
+    per_record: int = 10,
+    seed: int = 1,
+    faults: bool = True,
 ) -> dict[str, int]:
-    """Write a snapshot with `members` registry members and `people` people served."""
+    """Write a snapshot with `members` registry members and `people` people served. Without
+    `faults` none are injected (no wrong or unknown ID numbers, homophones or overlapping
+    placements); what the data has by nature stays — cancelled households, the old and the
+    young, people drawn twice."""
     import duckdb
 
     out.mkdir(parents=True, exist_ok=True)
@@ -297,7 +309,7 @@ def nation(
     db.execute(
         f"""CREATE TEMP TABLE pp AS
         SELECT j AS person_id, 'training' AS record_kind, j // {per_record} AS record_id,
-               {h("j + 29")} % 100 AS fate,
+               {h("j + 29") + " % 100" if faults else "50"} AS fate,
                ((((j // {per_record}) % {pairings}) % {counties // 10}) * 10
                  + {h("j + 31")} % 10
                  + {counties} * ({h("j + 37")} % GREATEST({households // counties}, 1))) * 1
@@ -354,7 +366,10 @@ def nation(
         WITH placed AS (
             SELECT i, (i % {households}) % {counties} AS c,
                    ((i % {households}) % {counties}) // 10 + {prefectures} * ({h("i + 87")} % 2) AS p,
-                   {h("i + 89")} % 10 = 0 AS again
+                   {h("i + 89")} % 10 = 0 AS again,
+                   -- A quarter of the second jobs overlap the first: it is left open till the
+                   -- end of 2026 (V10, both placements).
+                   {"true" if faults else "false"} AND {h("i + 119")} % 4 = 0 AS overlap
             FROM range({members}) t(i)
             WHERE {h("i + 53")} % 100 < 3
         ), jobs AS (
@@ -378,12 +393,14 @@ def nation(
                     WHEN {h("i + n + 101")} % 3 = 0 THEN home_county ELSE east_of(p) END
                AS organiser_code,
                start,
-               CASE WHEN n = 0 AND again THEN LEAST(start + CAST(30 + {h("i + 103")} % 300 AS INTEGER), DATE '2026-02-28')
+               CASE WHEN n = 0 AND again AND overlap THEN DATE '2026-12-31'
+                    WHEN n = 0 AND again THEN LEAST(start + CAST(30 + {h("i + 103")} % 300 AS INTEGER), DATE '2026-02-28')
                     WHEN n = 0 AND {h("i + 105")} % 5 < 2
                     THEN LEAST(start + CAST(30 + {h("i + 107")} % 400 AS INTEGER), DATE '2026-12-31')
                END AS "end",
                {h("i + 95")} % 100 >= 4 AS registered,
-               CAST(2500 + {h("i + n + 109")} % 5000 AS INTEGER) AS wage
+               CAST(2500 + {h("i + n + 109")} % 5000 AS INTEGER) AS wage,
+               again AND overlap AS overlapping
         FROM jobs"""
     )
     copy(
@@ -391,6 +408,11 @@ def nation(
         f"""SELECT placement_id, id_hash, {key} AS id_key, home_county, place_code, organiser_code,
                   start, "end", organised, registered, wage
            FROM pl""",
+    )
+    # Ground truth of the placements: both of each overlapping pair.
+    copy(
+        "truth_placements",
+        "SELECT placement_id, 'overlap' AS fault FROM pl WHERE overlapping ORDER BY placement_id",
     )
     # Targets for every pairing, year and indicator, set around what was delivered (85-115 %),
     # so some are met and some not. Indicators in 万元 to the fen, the others whole.
@@ -453,3 +475,16 @@ def nation(
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2), "utf-8")
     return rows
+
+
+def summary(rows: dict[str, int], out: Path, *, faults: bool) -> str:
+    """What `xiezuo generate nation` (and `xiezuo verify generate`) says it wrote."""
+    truth = (
+        "（truth.parquet、truth_placements.parquet 为注入问题的真值）"
+        if faults
+        else "（未注入问题）"
+    )
+    return (
+        f"已生成 {rows['members']:,} 名成员、{rows['people']:,} 名帮扶对象、"
+        f"{rows['placements']:,} 段就业的快照：{out}{truth}"
+    )

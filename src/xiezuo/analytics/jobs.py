@@ -56,26 +56,53 @@ def parse_scope(text: str | None) -> Scope:
     return Scope("region", value)
 
 
+# Placements are the labour app's, not a pairing's records: the unit that answers for one is
+# the person's home county (else the organising unit, else the workplace), its year is the
+# year it started, and it counts toward the placements indicator.
+PLACEMENT_RECORDS = """
+    SELECT 'placement' AS record_kind, placement_id AS record_id,
+           COALESCE(home_county, organiser_code, place_code) AS reporter_code,
+           CAST(NULL AS BIGINT) AS pairing_id, CAST(YEAR(start) AS SMALLINT) AS year,
+           'placements' AS indicator, home_county, place_code, organiser_code
+    FROM placements
+"""
+
+
 def scope_sql(scope: Scope, year: int | None) -> str:
     """The records in scope. Every value is checked digits (parse_scope), never user text."""
     where = ["1 = 1"]
+    placed = ["1 = 1"]
     if scope.kind == "region":
         from xiezuo.regions import codes
 
         prefix = codes.prefix(scope.code, codes.level_of(scope.code))
         assert prefix.isdigit()
         where.append(f"SUBSTR(reporter_code, 1, {len(prefix)}) = '{prefix}'")
+        placed.append(f"SUBSTR(pl.reporter_code, 1, {len(prefix)}) = '{prefix}'")
     elif scope.kind == "pairing":
         n = int(scope.code)
         where.append(
             f"(pairing_id = {n} OR pairing_id IN (SELECT pairing_id FROM pairings"
             f" WHERE parent_id = {n}))"
         )
+        # A pairing's placements: people of its western side placed (or organised) within its
+        # eastern side, as the assessment counts them.
+        placed.append(
+            "pl.record_id IN (SELECT q.record_id FROM placement_records q"
+            " JOIN pair_sides ps ON ps.pairing_id = " + str(n) + " AND ps.east_prefix IS NOT NULL"
+            " WHERE SUBSTR(q.home_county, 1, LENGTH(ps.west_prefix)) = ps.west_prefix"
+            " AND (SUBSTR(q.place_code, 1, LENGTH(ps.east_prefix)) = ps.east_prefix"
+            " OR SUBSTR(COALESCE(q.organiser_code, ''), 1, LENGTH(ps.east_prefix))"
+            " = ps.east_prefix))"
+        )
     if year is not None:
         where.append(f"year = {int(year)}")
+        placed.append(f"pl.year = {int(year)}")
     return (
         "SELECT record_kind, record_id, reporter_code, pairing_id, year, indicator "
-        f"FROM records WHERE {' AND '.join(where)}"
+        f"FROM records WHERE {' AND '.join(where)} "
+        "UNION ALL SELECT pl.record_kind, pl.record_id, pl.reporter_code, pl.pairing_id, "
+        f"pl.year, pl.indicator FROM placement_records pl WHERE {' AND '.join(placed)}"
     )
 
 
@@ -112,17 +139,27 @@ def run_job(
                 eng.table(name, sql)
             else:
                 eng.view(name, sql)
+        eng.view("placement_records", PLACEMENT_RECORDS)
         eng.view("scope_records", scope_sql(scope, year))
         findings: list[FindingRow] = []
+        found_meta: dict[tuple[str, int], dict[str, Any]] = {}
         sql_rules = [r for r in rules.RULES if r.sql]
         for i, rule in enumerate(sql_rules):
             say(rule.code, 10 + int(70 * i / len(sql_rules)))
             rows = eng.rows(
-                f"SELECT DISTINCT f.record_kind, f.record_id, f.person_id, f.id_hash, f.detail "
+                f"SELECT DISTINCT f.record_kind, f.record_id, f.person_id, f.id_hash, f.detail, "
+                f"sr.reporter_code, sr.pairing_id, sr.year, sr.indicator "
                 f"FROM ({rule.sql}) f JOIN scope_records sr "
                 "ON sr.record_kind = f.record_kind AND sr.record_id = f.record_id"
             )
-            findings += [(rule.code, k, int(i_), p, h, d or "") for k, i_, p, h, d in rows]
+            for k, i_, p, h, d, rep, pa, y, ind in rows:
+                findings.append((rule.code, k, int(i_), p, h, d or ""))
+                found_meta[(k, int(i_))] = {
+                    "reporter": rep,
+                    "pairing": pa,
+                    "year": y,
+                    "indicator": ind,
+                }
         served = {
             ind: {"rows": int(n), "people": int(d)}
             for ind, n, d in eng.rows(
@@ -133,8 +170,13 @@ def run_job(
         }
         records = {
             (k, int(i_)): {"reporter": rep, "pairing": pa, "year": y, "indicator": ind}
-            for k, i_, rep, pa, y, ind in eng.rows("SELECT * FROM scope_records")
+            for k, i_, rep, pa, y, ind in eng.rows(
+                # Placements (there are many, and only the linkage needs the whole list, which
+                # names no placement) come with their findings.
+                "SELECT * FROM scope_records WHERE record_kind <> 'placement'"
+            )
         }
+        records.update(found_meta)
     finally:
         eng.close()
     say(rules.LINKAGE, 85)

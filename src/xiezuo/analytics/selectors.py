@@ -5,10 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from xiezuo.accounts import policy
 from xiezuo.analytics.models import Finding, Run
+from xiezuo.analytics.snapshot import INDUSTRY_INDICATOR, PROJECT_INDICATOR
+
+# The indicators people are counted toward that are no agreement indicator.
+_OWN_INDICATORS = {
+    INDUSTRY_INDICATOR: _("企业吸纳贫困人口就业"),
+    PROJECT_INDICATOR: _("项目受益户"),
+}
+
+
+def indicator_name(code: str) -> str:
+    """What a reader calls an indicator ('labourers_trained' → 培训贫困劳动力)."""
+    from xiezuo.pairing.choices import Indicator
+
+    if code in _OWN_INDICATORS:
+        return str(_OWN_INDICATORS[code])
+    try:
+        return str(Indicator(code).label)
+    except ValueError:
+        return code
 
 
 def _own(actor: Any, field: str = "reporter_code") -> Q:
@@ -97,6 +117,7 @@ def overview(run: Run) -> list[dict[str, Any]]:
         out.append(
             {
                 "indicator": indicator,
+                "name": indicator_name(indicator),
                 "reported": total,
                 "excluded": people,
                 "passed": max(total - people, 0),
@@ -104,6 +125,27 @@ def overview(run: Run) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def excluded_on_record(run: Run) -> Any:
+    """For a kind of record, the people the run's standing findings leave out of each record
+    (open or confirmed, not dismissed; a finding that excludes nobody, V09 or V10, does not
+    count): an expression over the record's OuterRef("pk"), for the aid overviews."""
+
+    def people(record_kind: str) -> Subquery:
+        return Subquery(
+            Finding.objects.filter(
+                run=run, record_kind=record_kind, record_id=OuterRef("pk"), excludes=True
+            )
+            .exclude(decision=Finding.Decision.DISMISSED)
+            .exclude(id_hash="")
+            .order_by()
+            .values("record_id")
+            .annotate(n=Count("id_hash", distinct=True))
+            .values("n")[:1]
+        )
+
+    return people
 
 
 def run_get(actor: Any, pk: int) -> Run:

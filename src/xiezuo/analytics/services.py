@@ -153,9 +153,10 @@ def _save(run: Run, result: jobs.JobResult) -> None:
                 pairing_id=meta.get("pairing"),
                 year=meta.get("year"),
                 indicator=meta.get("indicator") or "",
-                # The overview counts distinct people per indicator, so a double count is
-                # already counted once there; it is a finding for the units, not an exclusion.
-                excludes=code != "V09",
+                # The overview counts distinct people per indicator, so a double count or
+                # an overlap is already counted once there; it is a finding for the units,
+                # not an exclusion.
+                excludes=code not in rules.COUNTED_ONCE,
             )
         )
     # Decisions carry over from the latest decided finding with the same key.

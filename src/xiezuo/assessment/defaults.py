@@ -114,8 +114,8 @@ EAST_2017 = [
     _i(
         "E04",
         TALENT,
-        "培训干部和专业技术人才",
-        "cadres_trained + professionals_trained",
+        "培训干部和专业技术人才（已核实）",
+        "verified_cadres_trained + verified_professionals_trained",
         5,
         "target_share",
         "人次",

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 
 from xiezuo.accounts.scope import scope_for
 from xiezuo.cooperation.choices import State
@@ -149,6 +150,9 @@ class Measure:
     aggregate: Any  # a Django aggregate expression
     by: tuple[str, ...] = ()
     name: str = ""
+    # Counts the registered poor people the records name (trainees, poor people employed): a
+    # verification's exclusions are taken out of it when the overview is given them.
+    people: bool = False
 
 
 @dataclass(frozen=True)
@@ -221,7 +225,7 @@ def _panels() -> tuple[PanelSpec, ...]:
             "培训人数（按培训对象）",
             "人次",
             True,
-            (Measure("training", Sum("trainees"), ("training_kind",)),),
+            (Measure("training", Sum("trainees"), ("training_kind",), people=True),),
         ),
         PanelSpec(
             "industry",
@@ -232,7 +236,9 @@ def _panels() -> tuple[PanelSpec, ...]:
                 Measure("industry", Count("credit_code", distinct=True), name="企业（家）"),
                 Measure("industry", Count("pk", filter=Q(workshop=True)), name="扶贫车间（个）"),
                 Measure("industry", Sum("jobs"), name="吸纳就业（人）"),
-                Measure("industry", Sum("poor_employed"), name="带动贫困人口就业（人）"),
+                Measure(
+                    "industry", Sum("poor_employed"), name="带动贫困人口就业（人）", people=True
+                ),
             ),
         ),
     )
@@ -255,6 +261,9 @@ class Panel:
     unit: str
     stacked: bool
     series: list[Series]
+    # Where the series count people less a verification's exclusions: what was reported, per
+    # series name, to show beside them.
+    reported: dict[str, Series] = field(default_factory=dict)
 
     @property
     def totals(self) -> Series | None:
@@ -279,18 +288,27 @@ def _choice_labels(kind: str, field: str) -> dict[str, str]:
 
 
 Where = Q | Callable[[type[Record]], Q]  # one filter, or one per kind of record
+# For a kind of record, the number of its people a verification leaves out, per record (an
+# expression over OuterRef("pk")); None: no verification to go by.
+Less = Callable[[str], Any]
 
 
-def _measure_rows(measure: Measure, where: Where) -> dict[str, dict[int, Any]]:
-    """{series name: {year: value}} for one measure."""
+def _measure_rows(
+    measure: Measure, where: Where, less: Less | None = None
+) -> dict[str, dict[int, Any]]:
+    """{series name: {year: value}} for one measure; with `less`, a people measure counts the
+    people passed: what each record reported less those its findings exclude."""
     model = MODELS[measure.kind]
     if callable(where):
         where = where(model)
     labels = [_choice_labels(measure.kind, f) for f in measure.by]
+    value = measure.aggregate
+    if less is not None and measure.people:
+        value = measure.aggregate - Sum(Coalesce(less(measure.kind), Value(0)))
     rows = (
         model._default_manager.filter(where)
         .values("report__year", *measure.by)
-        .annotate(v=measure.aggregate)
+        .annotate(v=value)
         .order_by()
     )
     # Series follow the choices' own order, so colours and legends stay put from page to page.
@@ -301,29 +319,37 @@ def _measure_rows(measure: Measure, where: Where) -> dict[str, dict[int, Any]]:
     out: dict[str, dict[int, Any]] = {}
     for row in rows:
         name = "·".join(lbl.get(row[f], row[f]) for lbl, f in zip(labels, measure.by, strict=True))
-        out.setdefault(name or measure.name, {})[row["report__year"]] = row["v"] or 0
+        out.setdefault(name or measure.name, {})[row["report__year"]] = max(row["v"] or 0, 0)
     return dict(sorted(out.items(), key=lambda item: order.get(item[0], len(order))))
 
 
-def _aid(where: Where) -> AidOverview:
+def _aid(where: Where, less: Less | None = None) -> AidOverview:
     panels = []
-    found: list[tuple[PanelSpec, dict[str, dict[int, Any]]]] = []
+    found: list[tuple[PanelSpec, dict[str, dict[int, Any]], dict[str, dict[int, Any]]]] = []
     years: set[int] = set()
     for panel in _panels():
         by_series: dict[str, dict[int, Any]] = {}
+        reported: dict[str, dict[int, Any]] = {}
         for measure in panel.measures:
-            by_series.update(_measure_rows(measure, where))
-        for values in by_series.values():
+            if less is not None and measure.people:
+                reported.update(_measure_rows(measure, where))
+            by_series.update(_measure_rows(measure, where, less))
+        for values in (*by_series.values(), *reported.values()):
             years.update(values)
-        found.append((panel, by_series))
+        found.append((panel, by_series, reported))
     ordered = sorted(years)
-    for panel, by_series in found:
+    for panel, by_series, reported in found:
         series = [
             Series(name, [values.get(y, 0) for y in ordered])
             for name, values in by_series.items()
-            if any(values.values())
+            if any(values.values()) or any(reported.get(name, {}).values())
         ]
-        panels.append(Panel(panel.key, panel.title, panel.unit, panel.stacked, series))
+        before = {
+            s.name: Series(s.name, [reported[s.name].get(y, 0) for y in ordered])
+            for s in series
+            if s.name in reported
+        }
+        panels.append(Panel(panel.key, panel.title, panel.unit, panel.stacked, series, before))
     return AidOverview(ordered, panels)
 
 
@@ -331,14 +357,18 @@ def _states_q(states: tuple[str, ...]) -> Q:
     return Q(report__state__in=states) if states else Q()
 
 
-def aid_of_pairing(*, user: Any, pairing_id: int, states: tuple[str, ...] = ()) -> AidOverview:
+def aid_of_pairing(
+    *, user: Any, pairing_id: int, states: tuple[str, ...] = (), less: Less | None = None
+) -> AidOverview:
     """All aid of one pairing by kind and year, from the records the user may see (of reports
-    in `states`; all states when empty)."""
+    in `states`; all states when empty); with `less`, people counted as passed (`_measure_rows`)."""
     where = _visible(user, "report__") & Q(report__pairing_id=pairing_id)
-    return _aid(where & _states_q(states))
+    return _aid(where & _states_q(states), less)
 
 
-def aid_of_region(*, user: Any, code: str, states: tuple[str, ...] = ()) -> AidOverview:
+def aid_of_region(
+    *, user: Any, code: str, states: tuple[str, ...] = (), less: Less | None = None
+) -> AidOverview:
     """All aid of region `code`: records whose pairing's helped side or reporting unit lies in
     it, and records of wider pairings that land in it (a project placed in one of its villages,
     a fund or a gift sent to it under the prefecture pair)."""
@@ -353,7 +383,7 @@ def aid_of_region(*, user: Any, code: str, states: tuple[str, ...] = ()) -> AidO
                 inside |= codes.subtree_q(name, code)
         return base & inside
 
-    return _aid(where)
+    return _aid(where, less)
 
 
 def attachment_get(*, user: Any, pk: int) -> Attachment:

@@ -51,16 +51,21 @@ def placement_get(*, user: Any, pk: int) -> Placement:
     return found
 
 
-def placement_list(*, user: Any) -> QuerySet[Placement]:
+def placement_list(*, user: Any, person_of: int | None = None) -> QuerySet[Placement]:
+    """The placements in the user's scope; with `person_of`, only those of the person placement
+    `person_of` is of (by keyed ID hash), as a verification finding on it links to them."""
     scope = scope_for(user)
     qs = Placement.objects.select_related("place", "home_county")
-    if scope.everything:
-        return qs
-    return qs.filter(
-        scope.data_q("home_county_id")
-        | scope.data_q("place_id")
-        | scope.data_q("organiser_region_id")
-    )
+    if not scope.everything:
+        qs = qs.filter(
+            scope.data_q("home_county_id")
+            | scope.data_q("place_id")
+            | scope.data_q("organiser_region_id")
+        )
+    if person_of is not None:
+        person = qs.filter(pk=person_of).values_list("id_hash", flat=True).first()
+        qs = qs.filter(id_hash=person) if person else qs.none()
+    return qs
 
 
 def posting_takers(*, user: Any) -> QuerySet[Match]:

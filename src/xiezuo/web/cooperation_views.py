@@ -465,26 +465,37 @@ def _chart_data(overview: selectors.AidOverview) -> dict[str, Any]:
     }
 
 
-def _verification(request: HttpRequest, scope: str) -> dict[str, Any] | None:
-    """What the last complete verification run of this scope excluded, and why — beside the
-    overview's figures, which count what was reported."""
+def _verification(request: HttpRequest, run: Any) -> dict[str, Any] | None:
+    """What the last complete verification run of this scope excluded, and why: the overview's
+    people are counted as passed by it."""
     from xiezuo.analytics import selectors as analytics
 
-    run = analytics.latest_done(scope=scope)
     if run is None:
         return None
     visible = analytics.runs_for(request.user).filter(pk=run.pk).exists()
     return {"run": run, "rows": analytics.overview(run), "link": visible}
 
 
+def _last_run(scope: str) -> tuple[Any, selectors.Less | None]:
+    """The last complete verification run of this scope, and what it takes out of each record."""
+    from xiezuo.analytics import selectors as analytics
+
+    run = analytics.latest_done(scope=scope)
+    return run, (analytics.excluded_on_record(run) if run is not None else None)
+
+
 def _render_aid(
-    request: HttpRequest, overview: selectors.AidOverview, *, scope: str, **context: Any
+    request: HttpRequest,
+    overview: selectors.AidOverview,
+    *,
+    run: Any,
+    **context: Any,
 ) -> HttpResponse:
     return render(
         request,
         "web/cooperation/aid.html",
         {
-            "verification": _verification(request, scope),
+            "verification": _verification(request, run),
             "overview": overview,
             "chart": _chart_data(overview),
             "counted": _counted(request),
@@ -515,13 +526,14 @@ def _states(request: HttpRequest) -> tuple[str, ...]:
 @require_GET
 def pairing_aid(request: HttpRequest, pk: int) -> HttpResponse:
     pairing = pairing_selectors.pairing_get(user=request.user, pk=pk)
+    run, less = _last_run(f"pairing:{pairing.pk}")
     overview = selectors.aid_of_pairing(
-        user=request.user, pairing_id=pairing.pk, states=_states(request)
+        user=request.user, pairing_id=pairing.pk, states=_states(request), less=less
     )
     return _render_aid(
         request,
         overview,
-        scope=f"pairing:{pairing.pk}",
+        run=run,
         pairing=pairing,
         title=f"{pairing.east_name} → {pairing.west_region.name}",
     )
@@ -534,8 +546,11 @@ def region_aid(request: HttpRequest, code: str) -> HttpResponse:
     if resolved.replaced:
         return redirect("web:coop_region", code=resolved.region.code)
     region = resolved.region
-    overview = selectors.aid_of_region(user=request.user, code=region.code, states=_states(request))
-    return _render_aid(request, overview, scope=region.code, region=region, title=region.name)
+    run, less = _last_run(region.code)
+    overview = selectors.aid_of_region(
+        user=request.user, code=region.code, states=_states(request), less=less
+    )
+    return _render_aid(request, overview, run=run, region=region, title=region.name)
 
 
 # ---------------------------------------------------------------- attachments

@@ -28,6 +28,8 @@ def index(request: HttpRequest) -> HttpResponse:
     region = getattr(user, "region", None)
     today = timezone.localdate()
     summary = measures.summary(region.code, today.year, today) if region is not None else None
+    asked = request.GET.get("placement", "")
+    person_of = int(asked) if asked.isdigit() and len(asked) < 19 else None
     return render(
         request,
         "web/labour/index.html",
@@ -38,7 +40,10 @@ def index(request: HttpRequest) -> HttpResponse:
             "postings": selectors.posting_list(user=user)[:100],
             "matches": selectors.match_list(user=user)[:200],
             "takers": selectors.posting_takers(user=user)[:200],
-            "placements": _with_controls(user, list(selectors.placement_list(user=user)[:100])),
+            "placements": _with_controls(
+                user, list(selectors.placement_list(user=user, person_of=person_of)[:100])
+            ),
+            "person_of": person_of,
             "summary": summary,
             "region": region,
             "quarter": _quarter_context(user, today),

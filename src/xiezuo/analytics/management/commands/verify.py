@@ -25,7 +25,9 @@ class Command(XiezuoCommand):
         )
 
         gen = sub.add_parser(
-            "generate", help="write a generated nation with known faults as a snapshot"
+            "generate",
+            help="write a generated nation with known faults as a snapshot "
+            "(the same as `xiezuo generate nation --faults`)",
         )
         gen.add_argument("--members", type=int, default=1_000_000)
         gen.add_argument("--people", type=int, default=100_000)
@@ -34,18 +36,14 @@ class Command(XiezuoCommand):
 
     def run(self, *args: Any, **options: Any) -> None:
         if options["action"] == "generate":
+            # The older spelling of `xiezuo generate nation --faults`, kept for scripts.
             from xiezuo.analytics import generate
 
+            out = options["out"]
             rows = generate.nation(
-                options["out"],
-                members=options["members"],
-                people=options["people"],
-                seed=options["seed"],
+                out, members=options["members"], people=options["people"], seed=options["seed"]
             )
-            self.stdout.write(
-                f"已生成 {rows['members']:,} 名成员、{rows['people']:,} 名帮扶对象的快照："
-                f"{options['out']}（truth.parquet 为注入问题的真值）"
-            )
+            self.stdout.write(generate.summary(rows, out, faults=True))
             return
         actor = self.actor(options)
         if options["background"]:
@@ -68,7 +66,7 @@ class Command(XiezuoCommand):
         for row in selectors.overview(run):
             why = "，".join(f"{k} {v}" for k, v in row["why"].items()) or "—"
             self.stdout.write(
-                f"  {row['indicator']}：上报 {row['reported']} 人，通过 {row['passed']}，"
+                f"  {row['name']}：上报 {row['reported']} 人，通过 {row['passed']}，"
                 f"剔除 {row['excluded']}（{why}）"
             )
         for code, why in run.counts.get("skipped", {}).items():

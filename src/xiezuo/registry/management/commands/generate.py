@@ -17,13 +17,25 @@ class Command(XiezuoCommand):
         "[--provinces 52,53] [--seed S] [--out FILE]`. Without --out the rows go through "
         "the staged import into the database. "
         "`xiezuo generate labour --workers N --postings M --out DIR [--seed S]` writes a "
-        "matching instance (workers.csv, postings.csv, pairs.csv) for `xiezuo labour match`."
+        "matching instance (workers.csv, postings.csv, pairs.csv) for `xiezuo labour match`. "
+        "`xiezuo generate nation --people N [--served M] [--faults] --out DIR [--seed S]` "
+        "writes a generated nation of N registered people and a year of records naming M "
+        "people served (N/10 by default) as a verification snapshot, with --faults the "
+        "injected faults and their ground truth (truth*.parquet)."
     )
 
     def add_arguments(self, parser: Any) -> None:
         super().add_arguments(parser)
-        parser.add_argument("what", choices=["registry", "labour"])
-        parser.add_argument("--people", type=int, help="registry: people to generate")
+        parser.add_argument("what", choices=["registry", "labour", "nation"])
+        parser.add_argument(
+            "--people", type=int, help="registry, nation: registered people to generate"
+        )
+        parser.add_argument(
+            "--served", type=int, help="nation: people the records name (default people/10)"
+        )
+        parser.add_argument(
+            "--faults", action="store_true", help="nation: inject every rule's kind of fault"
+        )
         parser.add_argument("--workers", type=int, help="labour: workers")
         parser.add_argument("--postings", type=int, help="labour: job postings")
         parser.add_argument("--provinces", default="", help="province codes, comma-separated")
@@ -32,12 +44,27 @@ class Command(XiezuoCommand):
         parser.add_argument(
             "--out",
             type=Path,
-            help="registry: a CSV in the import template layout; labour: a directory",
+            help="registry: a CSV in the import template layout; labour, nation: a directory",
         )
 
     def run(self, *args: Any, **options: Any) -> None:
         if options["what"] == "labour":
             self._labour(options)
+            return
+        if options["what"] == "nation":
+            from xiezuo.analytics import generate
+
+            people, out = options.get("people"), options.get("out")
+            if not people or people < 1 or out is None:
+                raise UserError("generate nation 需要 --people N --out 目录（N 为正整数）")
+            served = options.get("served") or max(people // 10, 1)
+            if served < 1:
+                raise UserError("--served 须为正整数")
+            faults = bool(options["faults"])
+            written = generate.nation(
+                out, members=people, people=served, seed=options["seed"], faults=faults
+            )
+            self.stdout.write(generate.summary(written, out, faults=faults))
             return
         if not options.get("people"):
             raise UserError("generate registry 需要 --people 人数")
