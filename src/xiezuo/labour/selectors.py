@@ -127,12 +127,8 @@ def worker_trainings(*, user: Any, worker: Worker) -> QuerySet[Any]:
     keyed ID hash both apps keep; only the records the user may see (the cooperation scope)."""
     from xiezuo.cooperation import selectors as cooperation
 
-    return (
-        cooperation.record_list(user=user, kind="training")
-        .filter(people__id_hash=worker.id_hash)
-        .distinct()
-        .order_by("-date", "-pk")
-    )
+    trainings: QuerySet[Any] = cooperation.record_list(user=user, kind="training")
+    return trainings.filter(people__id_hash=worker.id_hash).distinct().order_by("-date", "-pk")
 
 
 def posting_get(*, user: Any, pk: int) -> Posting:

@@ -33,14 +33,16 @@ def _index_context(request: HttpRequest, posting_form: Any = None) -> dict[str, 
     from xiezuo.accounts.policy import allows
     from xiezuo.labour import policy
 
-    user = request.user
+    user: Any = request.user
     region = getattr(user, "region", None)
     today = timezone.localdate()
     summary = measures.summary(region.code, today.year, today) if region is not None else None
     may_post = region is not None and allows(policy.require_posting, user, region.code)
     if may_post and posting_form is None:
-        posting_form = PostingForm(initial={"east_unit": region.code, "start": today})
-    postings = list(selectors.posting_list(user=user)[:100])
+        posting_form = PostingForm(
+            initial={"east_unit": region.code if region else "", "start": today}
+        )
+    postings: list[Any] = list(selectors.posting_list(user=user)[:100])
     for p in postings:
         p.may_close = allows(policy.require_change_posting, user, p)
     return {
@@ -51,9 +53,7 @@ def _index_context(request: HttpRequest, posting_form: Any = None) -> dict[str, 
         "postings": postings,
         "matches": selectors.match_list(user=user)[:200],
         "takers": selectors.posting_takers(user=user)[:200],
-        "placements": _with_controls(
-            user, list(selectors.placement_list(user=user)[:100]), today
-        ),
+        "placements": _with_controls(user, list(selectors.placement_list(user=user)[:100]), today),
         "summary": summary,
         "region": region,
         "quarter": _quarter_context(user, today),
@@ -245,7 +245,7 @@ def _worker_page(
     from xiezuo.accounts.policy import allows
     from xiezuo.labour import policy
 
-    user = request.user
+    user: Any = request.user
     today = timezone.localdate()
     return render(
         request,
@@ -303,6 +303,7 @@ def _local(moment: datetime.datetime | None) -> str:
 
 def _worker_rows(user: Any) -> Any:
     statuses = dict(Employment.choices)
+    w: Any
     for w in selectors.worker_rows(user=user).iterator(chunk_size=2000):
         yield [
             w.pk, w.name, w.county_id, w.county.name, w.min_wage, "、".join(w.places) or "不限",
@@ -313,6 +314,7 @@ def _worker_rows(user: Any) -> Any:
 
 
 def _posting_rows(user: Any) -> Any:
+    p: Any
     for p in selectors.posting_list(user=user).iterator(chunk_size=2000):
         yield [
             p.pk, p.employer, p.employer_code, p.place_id, p.place.name, p.get_sector_display(),
