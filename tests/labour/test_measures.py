@@ -95,3 +95,44 @@ def test_county_summary(members):
     assert s.stable_6 == 0.5
     assert s.months_per_person == (10 + 3) / 2
     assert s.mean_wage == 4500
+
+
+def test_monthly_series_count_starts_the_job_and_each_months_stability(members):
+    from xiezuo.labour.models import Placement
+
+    today = datetime.date(2020, 12, 31)
+    # 人1 from March, still on; 人2 from March, left after 2½ months; an unregistered person
+    # from May (kept, flagged, never counted).
+    services.placement_create(
+        actor=None, data=placement_in(number(1), start=datetime.date(2020, 3, 1))
+    )
+    services.placement_create(
+        actor=None,
+        data=placement_in(
+            number(2, datetime.date(1985, 5, 5)),
+            organiser="self",
+            organiser_region="",
+            start=datetime.date(2020, 3, 10),
+            end=datetime.date(2020, 5, 25),
+        ),
+    )
+    services.placement_create(
+        actor=None,
+        data=placement_in(number(9), person_name="外人", start=datetime.date(2020, 5, 1)),
+    )
+    months = measures.monthly(Placement.objects.all(), today, months=12)
+    assert [m.month for m in months][:2] == ["2020-03", "2020-04"]  # from the first start
+    assert months[-1].month == "2020-12" and len(months) == 10
+    march, may, dec = months[0], months[2], months[-1]
+    assert (march.started, march.on_job, march.organised_share) == (2, 2, 0.5)
+    assert (march.stable_3, march.stable_6) == (0.5, 0.5)  # 人2 left before 3 months
+    assert (may.started, may.on_job, may.organised_share) == (0, 1, None)  # 人2 gone by 31 May
+    assert (dec.started, dec.on_job, dec.stable_3) == (0, 1, None)
+    # Not yet due: starters of a month less than 3 months ago have no stability yet.
+    services.placement_create(
+        actor=None,
+        data=placement_in(number(1), start=datetime.date(2020, 11, 2), employer="另一家"),
+    )
+    nov = measures.monthly(Placement.objects.all(), today, months=12)[-2]
+    assert (nov.month, nov.started, nov.stable_3, nov.organised_share) == ("2020-11", 1, None, 1.0)
+    assert measures.monthly(Placement.objects.none(), today) == []

@@ -78,6 +78,16 @@ def pub(path: str) -> Probe:
     return Probe(PUBLIC, path)
 
 
+LABOUR_POSTING = {
+    "employer": "攻击者劳务公司",
+    "employer_code": w.CREDIT_CODE,
+    "sector": "manufacturing",
+    "wage": "6000",
+    "slots": "5",
+    "start": TODAY,
+    "age_min": "16",
+    "age_max": "60",
+}
 REGION_Q = ({"region": "{county}"}, {"region": "{region}"})
 COOP_Q = ({"pairing": "{pairing}"}, {"region": "{county}"}, {"year": str(w.YEAR)})
 
@@ -229,6 +239,27 @@ URLS: dict[str, Probe] = {
         {"match": "{match}", "decision": "reject"},
         get=False,
     ),
+    # A posting in the victims' name, or in the attacker's name at the victims' workplace.
+    "web:labour_posting_new": Probe(
+        LIST,
+        "/labour/postings/new/",
+        posts=(
+            {**LABOUR_POSTING, "east_unit": "{county}", "place": "{county}"},
+            {**LABOUR_POSTING, "east_unit": "{me}", "place": "{county}"},
+        ),
+        get=False,
+    ),
+    "web:labour_posting_close": o("/labour/postings/{posting}/close/", {}, get=False),
+    "web:labour_worker": o("/labour/workers/{worker}/"),
+    "web:labour_worker_quarter": o(
+        "/labour/workers/{worker}/quarters/",
+        {"year": str(w.YEAR), "quarter": "1", "status": "public"},
+        get=False,
+    ),
+    **{
+        f"web:labour_{kind}_xlsx": li(f"/labour/{kind}.xlsx")
+        for kind in ("workers", "postings", "matches", "takers", "placements")
+    },
     "web:import_list": Probe(LIST, "/imports/", posts=({"kind": "registry"},), own_success=True),
     "web:import_template": pub("/imports/template/registry.xlsx"),
     "web:import_problems": o("/imports/{batch}/problems.xlsx"),

@@ -72,19 +72,13 @@ def summary_of(placements: QuerySet[Placement], year: int, today: datetime.date)
         if last >= clipped_start:
             months += (last.year - clipped_start.year) * 12 + last.month - clipped_start.month + 1
 
-    def stable(n: int) -> float | None:
-        due = [p for p in rows if _add_months(p.start, n) <= today]
-        if not due:
-            return None
-        return sum(1 for p in due if p.months_until(today) >= n) / len(due)
-
     cross = sum(1 for p in rows if p.home_county_id and p.place_id[:2] != p.home_county_id[:2])
     return Summary(
         people=len(people),
         organised_share=sum(p.organised for p in rows) / len(rows),
         months_per_person=months / len(people),
-        stable_3=stable(3),
-        stable_6=stable(6),
+        stable_3=_lasted(rows, 3, today),
+        stable_6=_lasted(rows, 6, today),
         cross_province_share=cross / len(rows),
         mean_wage=sum(p.wage for p in rows) / len(rows),
     )
@@ -116,3 +110,55 @@ def placements(target: Target) -> Decimal | None:
         codes.subtree_q("place_id", east) | codes.subtree_q("organiser_region_id", east)
     )
     return Decimal(len({p.id_hash for p in _registered_ids(helped)}))
+
+
+@dataclass(frozen=True)
+class Month:
+    month: str  # "2020-06"
+    started: int  # placements that began in the month
+    on_job: int  # placements running on the month's last day (today, for this month)
+    organised_share: float | None  # of those started in the month
+    stable_3: float | None  # of those started in the month, once 3 months have passed
+    stable_6: float | None
+
+
+def monthly(placements: QuerySet[Placement], today: datetime.date, months: int = 24) -> list[Month]:
+    """Month by month over the last `months` months up to today (from the first placement's
+    month, if later): placements started and on the job, and for each month's starters the
+    organised share and how many lasted 3 and 6 months — registered poor only, as `summary`."""
+    first = _add_months(today.replace(day=1), 1 - months)
+    rows = _registered_ids(
+        placements.filter(Q(end__isnull=True) | Q(end__gte=first), start__lte=today)
+        .select_related(None)
+        .only("start", "end", "organised", "flags")
+        .order_by()
+    )
+    if not rows:
+        return []
+    first = max(first, min(p.start for p in rows).replace(day=1))
+    out = []
+    month = first
+    while month <= today:
+        nxt = _add_months(month, 1)
+        last = min(nxt - datetime.timedelta(days=1), today)
+        began = [p for p in rows if month <= p.start <= last]
+        out.append(
+            Month(
+                month=f"{month:%Y-%m}",
+                started=len(began),
+                on_job=sum(1 for p in rows if p.start <= last and (p.end is None or p.end >= last)),
+                organised_share=sum(p.organised for p in began) / len(began) if began else None,
+                stable_3=_lasted(began, 3, today),
+                stable_6=_lasted(began, 6, today),
+            )
+        )
+        month = nxt
+    return out
+
+
+def _lasted(started: list[Placement], n: int, today: datetime.date) -> float | None:
+    """Of the placements whose first `n` months have passed, the share still on after them."""
+    due = [p for p in started if _add_months(p.start, n) <= today]
+    if not due:
+        return None
+    return sum(1 for p in due if p.months_until(today) >= n) / len(due)

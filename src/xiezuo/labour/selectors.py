@@ -93,3 +93,53 @@ def quarter_counts(*, user: Any) -> tuple[tuple[int, int] | None, dict[str, int]
         .values_list("status", "n")
     )
     return (year, quarter), counts
+
+
+def worker_rows(*, user: Any) -> QuerySet[Worker]:
+    """The available workers in scope, each with its latest quarter checked (`last_year`,
+    `last_quarter`, `last_status`): one query for the page however many rows it shows."""
+    from django.db.models import OuterRef, Subquery
+
+    from xiezuo.labour.models import EmploymentStatus
+
+    latest = EmploymentStatus.objects.filter(worker=OuterRef("pk")).order_by("-year", "-quarter")
+    return worker_list(user=user).annotate(
+        last_year=Subquery(latest.values("year")[:1]),
+        last_quarter=Subquery(latest.values("quarter")[:1]),
+        last_status=Subquery(latest.values("status")[:1]),
+    )
+
+
+def worker_quarters(*, worker: Worker) -> QuerySet[Any]:
+    """A worker's employment each quarter, the latest first (the worker already in scope)."""
+    return worker.quarters.order_by("-year", "-quarter")
+
+
+def worker_placements(*, user: Any, worker: Worker) -> QuerySet[Placement]:
+    """The person's jobs the user may see, by the keyed ID hash (a job recorded before the
+    profile existed, or by another office, is the same person's)."""
+    return placement_list(user=user).filter(id_hash=worker.id_hash)
+
+
+def worker_matches(*, user: Any, worker: Worker) -> QuerySet[Match]:
+    """Every match proposed for the worker, decided or not, the latest run first."""
+    qs = Match.objects.select_related("posting", "posting__place", "run").filter(worker=worker)
+    return scope_for(user).filter_data(qs, "worker__county_id").order_by("-run__created_at", "pk")
+
+
+def worker_trainings(*, user: Any, worker: Worker) -> QuerySet[Any]:
+    """The trainings (cooperation records) that list the worker among their trainees, by the
+    keyed ID hash both apps keep; only the records the user may see (the cooperation scope)."""
+    from xiezuo.cooperation import selectors as cooperation
+
+    trainings: QuerySet[Any] = cooperation.record_list(user=user, kind="training")
+    return trainings.filter(people__id_hash=worker.id_hash).distinct().order_by("-date", "-pk")
+
+
+def posting_get(*, user: Any, pk: int) -> Posting:
+    from xiezuo.core.errors import NotFound
+
+    found = posting_list(user=user, open_only=False).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"没有编号为 {pk} 的岗位，或不在您的范围内")
+    return found

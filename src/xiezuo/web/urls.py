@@ -95,6 +95,20 @@ urlpatterns = [
     path(
         "labour/placements/<int:pk>/end/", labour_views.placement_end, name="labour_placement_end"
     ),
+    path("labour/postings/new/", labour_views.posting_new, name="labour_posting_new"),
+    path(
+        "labour/postings/<int:pk>/close/", labour_views.posting_close, name="labour_posting_close"
+    ),
+    path("labour/workers/<int:pk>/", labour_views.worker_detail, name="labour_worker"),
+    path(
+        "labour/workers/<int:pk>/quarters/",
+        labour_views.worker_quarter,
+        name="labour_worker_quarter",
+    ),
+    *(
+        path(f"labour/{kind}.xlsx", labour_views.export, {"kind": kind}, name=f"labour_{kind}_xlsx")
+        for kind in labour_views.EXPORTS
+    ),
     path("imports/", imports_views.import_list, name="import_list"),
     path("imports/template/<str:kind>.xlsx", imports_views.import_template, name="import_template"),
     path("imports/<str:batch_id>/", imports_views.import_detail, name="import_detail"),
