@@ -18,7 +18,36 @@ def batch_update(batch: ImportBatch, **fields: Any) -> ImportBatch:
     if fields.get("state") in (ImportBatch.State.COMMITTED, ImportBatch.State.FAILED):
         fields["finished_at"] = batch.finished_at = timezone.now()
     ImportBatch.objects.filter(pk=batch.pk).update(**fields)
+    if fields.get("state") in TOLD:
+        _tell(batch)
     return batch
+
+
+# A step that ends with the batch waiting for its uploader (checked, or back to checked after a
+# commit that broke off), done, or failed: the uploader is told.
+TOLD = (ImportBatch.State.PARSED, ImportBatch.State.COMMITTED, ImportBatch.State.FAILED)
+
+
+def _tell(batch: ImportBatch) -> None:
+    from django.urls import reverse
+
+    from xiezuo.accounts.models import User
+    from xiezuo.notifications.models import Kind as Told
+    from xiezuo.notifications.services import notify
+
+    if batch.created_by_id is None:
+        return  # the platform's own load (the CLI): nobody to tell
+    kind = {
+        ImportBatch.State.PARSED: Told.IMPORT_CHECKED,
+        ImportBatch.State.COMMITTED: Told.IMPORT_COMMITTED,
+    }.get(batch.state, Told.IMPORT_FAILED)
+    notify(
+        kind=kind,
+        # The uploader: its batches are its own (imports.selectors.batch_list).
+        recipients=User.objects.filter(pk=batch.created_by_id, is_active=True),
+        params={"file": batch.filename, "message": batch.message},
+        link=reverse("web:import_detail", args=[batch.pk]),
+    )
 
 
 def batch_fail(batch: ImportBatch, exc: UserError) -> ImportBatch:
