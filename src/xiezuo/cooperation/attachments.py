@@ -104,7 +104,7 @@ def attachment_add(
         with transaction.atomic():
             attachment = Attachment.objects.create(
                 report=report,
-                record_kind=record._meta.model_name if record is not None else "",
+                record_kind=(record._meta.model_name or "") if record is not None else "",
                 record_id=record.pk if record is not None else None,
                 agreement=agreement,
                 name=name,

@@ -477,7 +477,9 @@ def report_unlock(*, actor: User | None, report: Report, reason: str) -> Report:
     return report
 
 
-def _tell(report: Report, kind: Told, recipients: list[Any], actor: User | None, **more: str) -> None:
+def _tell(
+    report: Report, kind: Told, recipients: list[Any], actor: User | None, **more: str
+) -> None:
     """A step of the report's way, told to those it concerns (computed by the selectors from
     each recipient's own scope)."""
     notify(

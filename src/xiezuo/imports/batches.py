@@ -13,13 +13,14 @@ from xiezuo.imports.models import ImportBatch, ImportIssue
 def batch_update(batch: ImportBatch, **fields: Any) -> ImportBatch:
     """Set the fields on the object and in the database at once, without a full save: the page
     polling the batch reads them while the step is still running in its own transaction."""
+    previous = batch.state
     for name, value in fields.items():
         setattr(batch, name, value)
     if fields.get("state") in (ImportBatch.State.COMMITTED, ImportBatch.State.FAILED):
         fields["finished_at"] = batch.finished_at = timezone.now()
     ImportBatch.objects.filter(pk=batch.pk).update(**fields)
     if fields.get("state") in TOLD:
-        _tell(batch)
+        _tell(batch, broke_off=previous == ImportBatch.State.COMMITTING)
     return batch
 
 
@@ -28,7 +29,8 @@ def batch_update(batch: ImportBatch, **fields: Any) -> ImportBatch:
 TOLD = (ImportBatch.State.PARSED, ImportBatch.State.COMMITTED, ImportBatch.State.FAILED)
 
 
-def _tell(batch: ImportBatch) -> None:
+def _tell(batch: ImportBatch, *, broke_off: bool) -> None:
+    """`broke_off`: a commit that went back to checked (refused or failed, nothing written)."""
     from django.urls import reverse
 
     from xiezuo.accounts.models import User
@@ -37,10 +39,11 @@ def _tell(batch: ImportBatch) -> None:
 
     if batch.created_by_id is None:
         return  # the platform's own load (the CLI): nobody to tell
-    kind = {
-        ImportBatch.State.PARSED: Told.IMPORT_CHECKED,
-        ImportBatch.State.COMMITTED: Told.IMPORT_COMMITTED,
-    }.get(batch.state, Told.IMPORT_FAILED)
+    kind = Told.IMPORT_FAILED
+    if batch.state == ImportBatch.State.PARSED and not broke_off:
+        kind = Told.IMPORT_CHECKED
+    elif batch.state == ImportBatch.State.COMMITTED:
+        kind = Told.IMPORT_COMMITTED
     notify(
         kind=kind,
         # The uploader: its batches are its own (imports.selectors.batch_list).

@@ -8,9 +8,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 
 class Kind(models.TextChoices):
@@ -26,7 +25,9 @@ class Kind(models.TextChoices):
 
 # The text of each kind: a msgid, kept as such so each reader gets it in its own language.
 TEXTS: dict[str, str] = {
-    Kind.REPORT_SUBMITTED: gettext_noop("%(unit)s 提交了 %(year)s 年报送（%(pairing)s），等待您审核"),
+    Kind.REPORT_SUBMITTED: gettext_noop(
+        "%(unit)s 提交了 %(year)s 年报送（%(pairing)s），等待您审核"
+    ),
     Kind.REPORT_RETURNED: gettext_noop("%(year)s 年报送（%(pairing)s）被退回，理由：%(reason)s"),
     Kind.REPORT_APPROVED: gettext_noop("%(year)s 年报送（%(pairing)s）已审核通过并锁定"),
     Kind.REPORT_UNLOCKED: gettext_noop("%(year)s 年报送（%(pairing)s）已解锁，理由：%(reason)s"),

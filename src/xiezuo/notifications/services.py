@@ -76,7 +76,7 @@ def _send(messages: list[mail.EmailMessage]) -> None:
     try:
         with mail.get_connection() as connection:
             connection.send_messages(messages)
-    except Exception:  # noqa: BLE001 - any transport error; the notifications are kept
+    except Exception:
         log.warning("notification e-mail not sent (%d messages)", len(messages), exc_info=True)
 
 
