@@ -7,6 +7,10 @@ XIEZUO_DATA_DIR     writable directory (database, fetched divisions, demo secret
 XIEZUO_DEBUG        1 to turn on Django's debug pages (never on a server)
 XIEZUO_HTTPS        1 when served behind HTTPS: secure cookies and HSTS
 XIEZUO_ALLOWED_HOSTS comma-separated extra host names
+XIEZUO_NOTIFY_EMAIL 1 to e-mail each notification to users with an address (off by default),
+                    through EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD,
+                    EMAIL_USE_TLS and DEFAULT_FROM_EMAIL (Django's mail settings)
+XIEZUO_SITE_URL     e.g. https://xiezuo.example.gov.cn: links in e-mails become absolute
 """
 
 from __future__ import annotations
@@ -56,6 +60,7 @@ INSTALLED_APPS = [
     "xiezuo.analytics",
     "xiezuo.labour",
     "xiezuo.assessment",
+    "xiezuo.notifications",
     "xiezuo.web",
     "xiezuo.api",
 ]
@@ -213,6 +218,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("XIEZUO_LOG_LEVEL", "WARNING")},
 }
+
+# Notifications by e-mail: off unless asked for; no outside service, only the mail server the
+# office already has (Django's SMTP backend and settings).
+XIEZUO_NOTIFY_EMAIL = _flag("XIEZUO_NOTIFY_EMAIL")
+XIEZUO_SITE_URL = os.environ.get("XIEZUO_SITE_URL", "").strip()
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xiezuo@localhost")
 
 XIEZUO_DIVISIONS_DIR: Path = DATA_DIR / "divisions"
 XIEZUO_UPLOADS_DIR: Path = DATA_DIR / "uploads"

@@ -9,7 +9,8 @@ endpoint cannot skip the attack: add one line for it.
 
 Templates: `{key}` is a foreign family's id or code (`world.Family.ids`: household, member,
 region, township, county, pairing, proposed, report, fund, agreement, target, task, proposal,
-batch, user, token, organisation, accessattempt, conflict, run, finding, attachment, worker,
+batch, user, token, organisation, accessattempt, conflict, run, finding, attachment,
+record_attachment, notification, worker,
 posting, matchrun, match, placement, skill, person_id — an ID number of a person of the
 family's county); a probe is tried against every foreign family that has all its keys. `{me}`
 is the attacker's own region code.
@@ -94,6 +95,10 @@ COOP_Q = ({"pairing": "{pairing}"}, {"region": "{county}"}, {"year": str(w.YEAR)
 # ------------------------------------------------------------------ pages: URL name -> probe
 URLS: dict[str, Probe] = {
     "web:home": li("/"),
+    # A user's own notifications only: another's is not found, marking all read marks its own.
+    "web:notifications": li("/notifications/", {"unread": "1"}, {"page": "2"}),
+    "web:notification_read": o("/notifications/{notification}/read/", {}, {"open": "1"}, get=False),
+    "web:notification_read_all": Probe(LIST, "/notifications/read-all/", posts=({},), get=False),
     "web:login": pub("/login/"),
     "web:logout": pub("/logout/"),  # GET is refused (405); a POST would end the attack
     "web:healthz": pub("/healthz"),
@@ -112,6 +117,10 @@ URLS: dict[str, Probe] = {
     "web:registry_conflicts": li("/registry/conflicts/", {"state": ""}),
     "web:coop_attachment_add": o("/cooperation/reports/{report}/attachments/", {}, get=False),
     "web:coop_attachment": o("/cooperation/attachments/{attachment}/"),
+    "web:coop_attachment_delete": o(
+        "/cooperation/attachments/{record_attachment}/delete/", {}, get=False
+    ),
+    "web:coop_record_attachment_add": o("/cooperation/fund/{fund}/attachments/", {}, get=False),
     "web:agreement_attachment_add": o(
         "/pairings/agreements/{agreement}/attachments/", {}, get=False
     ),
@@ -365,6 +374,12 @@ PLACEMENT_BODY = {
     "proofs": ["contract"],
 }
 OPERATIONS: dict[str, tuple[str, Probe]] = {
+    "notification_list": ("GET", li("/api/notifications", {"unread": "true"})),
+    "notification_read": ("POST", o("/api/notifications/{notification}/read", {}, get=False)),
+    "notification_read_all": (
+        "POST",
+        Probe(LIST, "/api/notifications/read-all", posts=({},), get=False),
+    ),
     "regions_search": ("GET", li("/api/regions/search", {"q": "{county}"}, {"q": "攻防"})),
     "region_get": ("GET", o("/api/regions/{county}")),
     "region_children": ("GET", o("/api/regions/{county}/children")),

@@ -270,6 +270,17 @@ def build(tmp: Path) -> World:
         stored="attack-missing.bin",
     ).pk
     county.markers += ["临夏攻防附件"]
+    county.ids["record_attachment"] = Attachment.objects.create(
+        report=county_report,
+        record_kind="fund",
+        record_id=county.ids["fund"],
+        name="临夏攻防凭证.pdf",
+        kind="pdf",
+        size=8,
+        sha256="0" * 64,
+        stored="attack-missing-2.bin",
+    ).pk
+    county.markers += ["临夏攻防凭证"]
     victim = UserFactory(username="lx-county-victim", side="west", region_id="622921", roles=ROLES)
     county.markers += ["lx-county-victim"]
     token, _key = accounts.api_token_create(user=victim, name="攻防令牌名", actor=None)
@@ -282,6 +293,10 @@ def build(tmp: Path) -> World:
     )
     batch = imports.batch_parse(batch, user=victim)
     county.ids["batch"] = str(batch.pk)
+    # Its check told the victim (a notification naming the file).
+    from xiezuo.notifications.models import Notification
+
+    county.ids["notification"] = Notification.objects.get(recipient=victim).pk
     county.markers += ["临夏攻防导入"]
     # A refused login of the victim: an axes record about it.
     Client(REMOTE_ADDR="10.9.9.9").post(
@@ -479,6 +494,7 @@ def fingerprint(world: World) -> tuple[Any, ...]:
         Skill,
         Worker,
     )
+    from xiezuo.notifications.models import Notification
     from xiezuo.pairing.models import Agreement, Organisation, Proposal, Target, Task
     from xiezuo.registry.models import Household, HouseholdIncome, Member, ScopeConflict
 
@@ -528,6 +544,9 @@ def fingerprint(world: World) -> tuple[Any, ...]:
         rows(ScopeConflict.objects.filter(pk=world.families["county"].ids["conflict"])),
         rows(Run.objects.filter(created_by__in=victims)),
         rows(Attachment.objects.filter(report__in=reports)),
+        # The victims' notifications, unread stay unread (a pairing an attacker proposes to a
+        # victim's county does ask that county's offices: that is what a proposal is for).
+        rows(Notification.objects.filter(recipient__in=victims).exclude(kind="pairing_proposed")),
         rows(Finding.objects.filter(run__created_by__in=victims)),
     ]
     # Labour: the victims' workers (and their quarters), the postings their units brought or

@@ -1,6 +1,8 @@
-"""Files that reports carry: checked by their content (PDF, images, Office documents only),
-size-limited, stored under the uploads directory with a random name, scoped like their report,
-every download audited."""
+"""Files that reports, their records and yearly agreements carry: checked by their content (PDF,
+images, Office documents only), size-limited, stored under the uploads directory with a random
+name, scoped like what carries them, every download audited. Added and deleted only while what
+carries them may be changed: a report (or a record's report) still open, an agreement by those
+who plan the pairing's work."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
 from xiezuo.cooperation import policy
 from xiezuo.cooperation.choices import EDITABLE
-from xiezuo.cooperation.models import Attachment, Report
+from xiezuo.cooperation.models import Attachment, Record, Report
 from xiezuo.core.errors import Problem, UserError
 from xiezuo.pairing import policy as pairing_policy
 from xiezuo.pairing.models import Agreement
@@ -48,6 +50,21 @@ def _problem(message: str) -> UserError:
     return UserError(message, [Problem(message, "附件")])
 
 
+def _require_change(
+    actor: User | None, report: Report | None, agreement: Agreement | None, what: str
+) -> None:
+    """The one rule for adding and deleting: a report's (or its record's) files while the
+    report is open, by those who report for its unit; an agreement's by its pairing's planners."""
+    if report is not None:
+        policy.require_report_for(actor, report.pairing, report.reporter)
+        if report.state not in EDITABLE:
+            raise _problem(f"该报送已{report.get_state_display()}：不能再{what}附件")
+    elif agreement is not None:
+        pairing_policy.require_plan(actor, agreement.pairing, f"{what}协议附件")
+    else:
+        raise _problem("附件须属于一份报送、一条记录或一份年度协议")
+
+
 def attachment_add(
     *,
     actor: User | None,
@@ -55,17 +72,13 @@ def attachment_add(
     source: IO[bytes],
     report: Report | None = None,
     agreement: Agreement | None = None,
+    record: Record | None = None,
 ) -> Attachment:
-    """Keep a file for a report while it is still open, or for a yearly agreement (by those
-    who plan the pairing's work)."""
-    if report is not None:
-        policy.require_report_for(actor, report.pairing, report.reporter)
-        if report.state not in EDITABLE:
-            raise _problem(f"该报送已{report.get_state_display()}：不能再添加附件")
-    elif agreement is not None:
-        pairing_policy.require_plan(actor, agreement.pairing, "上传协议文本")
-    else:
-        raise _problem("附件须属于一份报送或一份年度协议")
+    """Keep a file for a report or one of its records while the report is still open, or for a
+    yearly agreement (by those who plan the pairing's work)."""
+    if record is not None:
+        report = record.report
+    _require_change(actor, report, agreement, "添加")
     name = Path(name or "").name[:200]
     head = source.read(16)
     found = next(((k, s) for sig, k, s, _ct in KINDS if head.startswith(sig)), None)
@@ -91,6 +104,8 @@ def attachment_add(
         with transaction.atomic():
             attachment = Attachment.objects.create(
                 report=report,
+                record_kind=(record._meta.model_name or "") if record is not None else "",
+                record_id=record.pk if record is not None else None,
                 agreement=agreement,
                 name=name,
                 kind=kind,
@@ -105,6 +120,7 @@ def attachment_add(
                 obj=attachment,
                 after={
                     "report": report.pk if report else None,
+                    "record": f"{attachment.record_kind}:{record.pk}" if record else None,
                     "agreement": agreement.pk if agreement else None,
                     "name": name,
                     "size": size,
@@ -114,6 +130,41 @@ def attachment_add(
         path.unlink(missing_ok=True)  # nothing half-kept
         raise
     return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, actor: User | None, attachment: Attachment) -> None:
+    """Remove a file while what carries it may still be changed; audited, its stored file
+    removed once the deletion has committed."""
+    report = None
+    if attachment.report_id is not None:
+        report = Report.objects.select_for_update().get(pk=attachment.report_id)
+    _require_change(actor, report, attachment.agreement, "删除")
+    _delete(actor, [attachment])
+
+
+def attachments_of_record_delete(*, actor: User | None, record: Record) -> None:
+    """A record's files go with it (its deletion checked the rules already)."""
+    found = Attachment.objects.filter(record_kind=record._meta.model_name, record_id=record.pk)
+    _delete(actor, list(found))
+
+
+def _delete(actor: User | None, found: list[Attachment]) -> None:
+    for attachment in found:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.DELETE,
+            obj=attachment,
+            before={"name": attachment.name, "size": attachment.size, "sha256": attachment.sha256},
+        )
+    stored = [a.stored for a in found]
+    Attachment.objects.filter(pk__in=[a.pk for a in found]).delete()
+
+    def unlink() -> None:
+        for name in stored:
+            (_root() / name).unlink(missing_ok=True)
+
+    transaction.on_commit(unlink)
 
 
 def attachment_open(*, actor: User | None, attachment: Attachment) -> IO[bytes]:

@@ -330,12 +330,18 @@ MODELS: dict[str, type[Record]] = {
 
 
 class Attachment(models.Model):
-    """A file a report carries (a voucher, a photo) or a yearly agreement (its signed text).
-    Read by whoever may read the report or the agreement's pairing; every download is audited."""
+    """A file a report carries (a voucher, a photo), one of its records does, or a yearly
+    agreement (its signed text). Read by whoever may read the report (a record's file: its
+    report is set too, so it is scoped like the record) or the agreement's pairing; every
+    download is audited."""
 
     report = models.ForeignKey(
         Report, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
     )
+    # The record of the report it belongs to, if any: records are seven models, so the kind
+    # and the id (the record's deletion removes its files, see services.record_delete).
+    record_kind = models.CharField(_("record kind"), max_length=12, blank=True)
+    record_id = models.PositiveBigIntegerField(null=True, blank=True)
     agreement = models.ForeignKey(
         "pairing.Agreement",
         null=True,
@@ -357,6 +363,13 @@ class Attachment(models.Model):
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
         ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["record_kind", "record_id"], name="attachment_record")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(record_id__isnull=True) | Q(report__isnull=False),
+                name="attachment_record_in_report",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

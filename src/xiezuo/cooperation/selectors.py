@@ -386,6 +386,13 @@ def aid_of_region(
     return _aid(where, less)
 
 
+def record_attachments(record: Record) -> QuerySet[Attachment]:
+    """The files of one record (read through `record_get`, so already in scope)."""
+    return Attachment.objects.filter(
+        record_kind=record._meta.model_name, record_id=record.pk
+    ).select_related("uploaded_by")
+
+
 def attachment_get(*, user: Any, pk: int) -> Attachment:
     """An attachment of a report, or of an agreement of a pairing, the user may read."""
     from xiezuo.pairing.selectors import pairing_list
@@ -397,3 +404,46 @@ def attachment_get(*, user: Any, pk: int) -> Attachment:
     if found is None:
         raise NotFound(f"没有编号为 {pk} 的附件，或您无权查看")
     return found
+
+
+# ---------------------------------------------------------------- who is told of a report
+
+
+def _seeing(users: Iterable[Any], report: Report) -> list[Any]:
+    """Of these users, those whose own scope shows the report: nobody is told of what they
+    may not open (a county reporting under its prefecture's pairing does not see that pairing's
+    reports, so it is not told of them either)."""
+    return [u for u in users if report_list(user=u).filter(pk=report.pk).exists()]
+
+
+def report_unit_users(report: Report) -> list[Any]:
+    """The reporting unit's own users who may see the report: told when it is returned,
+    approved or unlocked."""
+    from xiezuo.accounts.models import User
+
+    users = User.objects.filter(is_active=True, region_id=report.reporter_id).select_related(
+        "region"
+    )
+    return _seeing(users, report)
+
+
+def report_reviewers(report: Report) -> list[Any]:
+    """Who may review the report, as the review policy says: the reviewers of the office one
+    level above the reporting unit (a province's reports: the national office's). National
+    reviewers may review any report, but are told only of the provinces': a county's report is
+    its prefecture's business."""
+    from xiezuo.accounts.models import Side, User
+    from xiezuo.accounts.policy import allows, may_review
+    from xiezuo.cooperation import policy
+
+    parent = codes.parent_code(report.reporter_id)
+    users = User.objects.filter(is_active=True).select_related("region")
+    users = users.filter(region_id=parent) if parent else users.filter(side=Side.NATIONAL)
+    return _seeing(
+        (
+            u
+            for u in users
+            if may_review(u) and allows(policy.require_review, u, report, approving=False)
+        ),
+        report,
+    )

@@ -21,15 +21,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record, changed, snapshot
-from xiezuo.cooperation import policy, specs
+from xiezuo.cooperation import attachments, policy, selectors, specs
 from xiezuo.cooperation.choices import CONFIRM, EDITABLE, Kind, Side, State
 from xiezuo.cooperation.models import Beneficiary, Person, Record, Report, ReportStep
 from xiezuo.core import crypto
 from xiezuo.core.errors import Problem, UserError
+from xiezuo.notifications.models import Kind as Told
+from xiezuo.notifications.services import notify
 from xiezuo.pairing.models import Pairing
 from xiezuo.regions import codes
 from xiezuo.regions import selectors as region_selectors
@@ -415,6 +418,7 @@ def record_delete(*, actor: User | None, record: Record) -> None:
     if report.state not in EDITABLE:
         raise UserError(f"该记录所在报送已{report.get_state_display()}，不能删除")
     audit_record(actor=actor, action=AuditEvent.Action.DELETE, obj=record, before=snapshot(record))
+    attachments.attachments_of_record_delete(actor=actor, record=record)
     record.delete()
 
 
@@ -445,6 +449,7 @@ def report_submit(*, actor: User | None, report: Report) -> Report:
     audit_record(
         actor=actor, action=AuditEvent.Action.UPDATE, obj=report, after={"state": "submitted"}
     )
+    _tell(report, Told.REPORT_SUBMITTED, selectors.report_reviewers(report), actor)
     return report
 
 
@@ -475,6 +480,8 @@ def report_review(
         obj=report,
         after={"state": report.state, "comment": report.comment},
     )
+    told = Told.REPORT_APPROVED if approve else Told.REPORT_RETURNED
+    _tell(report, told, selectors.report_unit_users(report), actor, reason=report.comment)
     return report
 
 
@@ -499,4 +506,30 @@ def report_unlock(*, actor: User | None, report: Report, reason: str) -> Report:
         after={"state": "returned"},
         summary=f"unlock: {reason.strip()}"[:200],
     )
+    _tell(
+        report,
+        Told.REPORT_UNLOCKED,
+        selectors.report_unit_users(report),
+        actor,
+        reason=reason.strip(),
+    )
     return report
+
+
+def _tell(
+    report: Report, kind: Told, recipients: list[Any], actor: User | None, **more: str
+) -> None:
+    """A step of the report's way, told to those it concerns (computed by the selectors from
+    each recipient's own scope)."""
+    notify(
+        kind=kind,
+        recipients=recipients,
+        params={
+            "unit": report.reporter.name,
+            "year": report.year,
+            "pairing": str(report.pairing),
+            **more,
+        },
+        link=reverse("web:coop_report", args=[report.pk]),
+        actor=actor,
+    )

@@ -379,3 +379,23 @@ def current_county_partners(west_codes: Iterable[str]) -> dict[str, set[str]]:
     for west, east in pairs:
         found.setdefault(west, set()).add(east)
     return found
+
+
+def pairing_confirmers(pairing: Pairing) -> list[Any]:
+    """The offices asked to confirm a proposed pairing: the users of the other side's own
+    region whom the policy lets confirm it and whose scope shows it (an eastern organisation
+    without a region: the national office)."""
+    from xiezuo.accounts.models import Side, User
+    from xiezuo.accounts.policy import allows
+    from xiezuo.pairing import policy
+
+    east = pairing.east_region_id or (pairing.east_org.region_id if pairing.east_org else None)
+    other = east if pairing.confirm_side == "east" else pairing.west_region_id
+    users = User.objects.filter(is_active=True).select_related("region")
+    users = users.filter(region_id=other) if other else users.filter(side=Side.NATIONAL)
+    return [
+        u
+        for u in users
+        if allows(policy.require_confirm, u, pairing)
+        and pairing_list(user=u).filter(pk=pairing.pk).exists()
+    ]

@@ -240,7 +240,27 @@ def pairing_save(*, actor: User | None, draft: PairingDraft) -> Pairing:
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     audit_record(actor=actor, action=AuditEvent.Action.CREATE, obj=pairing, after=snapshot(pairing))
+    if awaiting:
+        _tell_proposed(pairing, actor)
     return pairing
+
+
+def _tell_proposed(pairing: Pairing, actor: User | None) -> None:
+    """The other side's offices are asked to confirm (those the policy lets, who can see it)."""
+    from django.urls import reverse
+
+    from xiezuo.notifications.models import Kind as Told
+    from xiezuo.notifications.services import notify
+    from xiezuo.pairing.selectors import pairing_confirmers
+
+    proposer = pairing.west_region.name if pairing.confirm_side == "east" else pairing.east_name
+    notify(
+        kind=Told.PAIRING_PROPOSED,
+        recipients=pairing_confirmers(pairing),
+        params={"proposer": proposer, "pairing": str(pairing)},
+        link=reverse("web:pairing_detail", args=[pairing.pk]),
+        actor=actor,
+    )
 
 
 @transaction.atomic

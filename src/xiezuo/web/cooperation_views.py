@@ -18,6 +18,7 @@ from django.db.models import QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -246,6 +247,10 @@ def _render_form(
         context["editable"] = _may_report(request, record.report)
         context["locked"] = record.report.state not in EDITABLE
         context["cells"] = _rows(form.spec, [record], form.spec.fields)[0]["cells"]
+        context["attachments"] = selectors.record_attachments(record)
+        context["attach_url"] = reverse(
+            "web:coop_record_attachment_add", args=[form.spec.kind, record.pk]
+        )
         # The large-sum confirmation is a question of the form: a read view names it only
         # where it was given.
         context["fields"] = [
@@ -435,6 +440,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "report": _with_controls(request, [report])[0],
             "steps": report.steps.select_related("actor"),
             "attachments": report.attachments.select_related("uploaded_by"),
+            "attach_url": reverse("web:coop_attachment_add", args=[report.pk]),
             "sections": sections,
             "editable": _may_report(request, report),
             "kinds": specs.SPECS.values(),
@@ -589,6 +595,37 @@ def agreement_attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     agreement = pairing_selectors.agreement_get(user=request.user, pk=pk)
     back = redirect("web:pairing_detail", pk=agreement.pairing_id)
     return _attach(request, back, agreement=agreement)
+
+
+@login_required
+@require_POST
+def record_attachment_add(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    _spec(kind)
+    record = selectors.record_get(user=request.user, kind=kind, pk=pk)
+    return _attach(request, redirect("web:coop_record", kind=kind, pk=record.pk), record=record)
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a file while what carries it may change; back to the page that showed it."""
+    found = selectors.attachment_get(user=request.user, pk=pk)
+    if found.record_id is not None:
+        back = redirect("web:coop_record", kind=found.record_kind, pk=found.record_id)
+    elif found.report_id is not None:
+        back = redirect("web:coop_report", pk=found.report_id)
+    else:
+        assert found.agreement is not None
+        back = redirect("web:pairing_detail", pk=found.agreement.pairing_id)
+    try:
+        attachments.attachment_delete(actor=actor(request), attachment=found)
+    except Forbidden:
+        raise
+    except UserError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已删除附件：{found.name}")
+    return back
 
 
 @login_required

@@ -16,6 +16,7 @@ from xiezuo.cooperation import selectors as cooperation
 from xiezuo.cooperation.choices import State
 from xiezuo.imports import selectors as imports
 from xiezuo.imports.models import ImportBatch
+from xiezuo.notifications.selectors import unread_count
 from xiezuo.pairing import selectors as pairing
 from xiezuo.registry import selectors as registry
 
@@ -178,7 +179,23 @@ def _assessment_steps(user: Any) -> Item:
     )
 
 
-COUNT_SECONDS = 60  # how stale the navigation's count may be
+COUNT_SECONDS = 60  # how stale the navigation's counts may be
+
+
+def _kept(request: Any, key: str, total: int) -> None:
+    if hasattr(request, "session"):
+        request.session[key] = [total, timezone.now().timestamp()]
+
+
+def _count(request: Any, key: str, compute: Any) -> int:
+    """A count the navigation shows on every page, read from the session while it is fresh
+    (at most COUNT_SECONDS old), computed and kept there otherwise."""
+    kept = request.session.get(key) if hasattr(request, "session") else None
+    if kept and timezone.now().timestamp() - kept[1] < COUNT_SECONDS:
+        return int(kept[0])
+    total = int(compute())
+    _kept(request, key, total)
+    return total
 
 
 def todo_of(request: Any) -> list[Item]:
@@ -188,20 +205,24 @@ def todo_of(request: Any) -> list[Item]:
     if cached is None:
         cached = todo_for(request.user)
         request._xiezuo_todo = cached
-        if hasattr(request, "session"):
-            total = sum(item.count for item in cached)
-            request.session["todo_count"] = [total, timezone.now().timestamp()]
+        _kept(request, "todo_count", sum(item.count for item in cached))
     return cached
 
 
+def unread_changed(request: Any) -> None:
+    """After the user marked notifications read: the bell counts afresh on the next page."""
+    _kept(request, "unread_count", unread_count(user=request.user))
+
+
 def navigation(request: Any) -> dict[str, Any]:
-    """Context processor: the count in the navigation. Gathering the list costs about ten
-    queries, so every page but home reads the count the session kept for up to a minute."""
+    """Context processor: the counts in the navigation. Gathering the to-do list costs about
+    ten queries, the unread notifications one: every page but home reads the counts the
+    session kept for up to a minute."""
 
-    def count() -> int:
-        kept = request.session.get("todo_count") if hasattr(request, "session") else None
-        if kept and timezone.now().timestamp() - kept[1] < COUNT_SECONDS:
-            return int(kept[0])
-        return sum(item.count for item in todo_of(request))
+    def todo() -> int:
+        return _count(request, "todo_count", lambda: sum(item.count for item in todo_of(request)))
 
-    return {"todo_count": count}
+    def unread() -> int:
+        return _count(request, "unread_count", lambda: unread_count(user=request.user))
+
+    return {"todo_count": todo, "unread_count": unread}
