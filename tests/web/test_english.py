@@ -207,3 +207,20 @@ def test_every_page_of_every_demo_user_is_english(demo_world: list[str]) -> None
     assert not NOT_YET_CLEAN - set(dirty), (
         f"clean now, drop from the list: {NOT_YET_CLEAN - set(dirty)}"
     )
+
+
+def test_label_tables_read_chinese_labels_in_english_mode() -> None:
+    """Import files are Chinese whatever the user's language: the label → code tables must not
+    follow the translation (an English request importing 财政援助资金 still means fiscal)."""
+    from django.utils import translation
+
+    from xiezuo.cooperation import specs
+    from xiezuo.labour.choices import Organiser
+    from xiezuo.labour.importing import ORGANISER_OF
+
+    with translation.override("en"):
+        assert str(Organiser.EAST.label) == "Eastern unit"  # the page shows English
+        assert ORGANISER_OF["东部单位"] == Organiser.EAST
+        fund_kind = specs.SPECS["fund"].field("kind")
+        assert specs._choice(fund_kind, "财政援助资金") == "fiscal"
+        assert fund_kind.shown_label == "Fund type" and fund_kind.label == "资金类型"

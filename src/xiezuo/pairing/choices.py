@@ -1,5 +1,6 @@
 """Code lists of pairing: kinds, levels, indicators. The Chinese labels are the terms of the
-State Council documents and of the offices' own spreadsheets, so imports match them as data."""
+State Council documents and of the offices' own spreadsheets: pages translate them, imports match
+the Chinese msgid (core.i18n.chinese_labels) in every language."""
 
 from __future__ import annotations
 

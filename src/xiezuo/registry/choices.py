@@ -1,7 +1,7 @@
 """Code lists of the registry (建档立卡) with the labels the national system uses.
 
-The Chinese labels are data, not UI text: imports match them exactly as the national export
-writes them, so they are not passed through translation.
+The Chinese labels are msgids: pages show them in the active language. Imports do not read
+them — they match the labels of data/code_lists.csv (vocabulary.py), Chinese in every language.
 """
 
 from __future__ import annotations
