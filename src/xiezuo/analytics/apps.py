@@ -1,5 +1,3 @@
-from pathlib import Path
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -12,8 +10,3 @@ class AnalyticsConfig(AppConfig):
     name = "xiezuo.analytics"
     label = "analytics"
     verbose_name = _("数据比对")
-
-    def ready(self) -> None:
-        from xiezuo.core.i18n import compile_app_catalogue
-
-        compile_app_catalogue(Path(__file__).parent)

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +9,3 @@ class AssessmentConfig(AppConfig):
     name = "xiezuo.assessment"
     label = "assessment"
     verbose_name = _("Assessment")
-
-    def ready(self) -> None:
-        from xiezuo.core.i18n import compile_app_catalogue
-
-        compile_app_catalogue(Path(__file__).parent)

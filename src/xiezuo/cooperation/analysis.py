@@ -38,6 +38,7 @@ from django.db import models
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from xiezuo.accounts.scope import scope_for
 from xiezuo.cooperation import selectors
@@ -59,9 +60,9 @@ WHOLE = Decimal(1)  # both tables hold whole 万元
 
 
 class Flag(models.TextChoices):
-    AID_FELL = "aid_fell", "援助资金下降"
-    SLOWER = "slower", "援助增速低于财政收入增速"
-    NO_REVENUE = "no_revenue", "缺少财政收入数据"
+    AID_FELL = "aid_fell", gettext_lazy("援助资金下降")
+    SLOWER = "slower", gettext_lazy("援助增速低于财政收入增速")
+    NO_REVENUE = "no_revenue", gettext_lazy("缺少财政收入数据")
 
 
 # ---------------------------------------------------------------- the east's fiscal promise

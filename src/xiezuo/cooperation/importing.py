@@ -34,6 +34,7 @@ from xiezuo.cooperation import services, specs
 from xiezuo.cooperation.choices import Kind
 from xiezuo.cooperation.models import Record
 from xiezuo.core.errors import Problem, UserError
+from xiezuo.core.i18n import chinese_labels
 from xiezuo.imports.readers import clean_header
 from xiezuo.imports.tabular import Column, Context, RowError, TableKind, parse_year
 from xiezuo.pairing.importing import AGREEMENT_COLUMNS, pairing_of
@@ -105,7 +106,7 @@ _NAME_TRIM = " \t\u3000,，:：、"
 
 def _note(field: specs.Field) -> str:
     if field.type == "choice":
-        extra = "可用：" + "、".join(str(label) for label in field.choices.labels)
+        extra = "可用：" + "、".join(chinese_labels(field.choices))
     elif field.type == "bool":
         extra = "填“是”或“否”"
     elif field.type == "date":

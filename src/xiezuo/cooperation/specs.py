@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext
+
 from xiezuo.cooperation.choices import (
     ABSURD,
     Direction,
@@ -35,6 +37,7 @@ from xiezuo.cooperation.models import (
 )
 from xiezuo.core import creditcode
 from xiezuo.core.errors import Problem, UserError
+from xiezuo.core.i18n import chinese_labels
 from xiezuo.regions.models import Region
 from xiezuo.regions.selectors import region_from_text
 
@@ -54,6 +57,20 @@ class Field:
     example: str = ""
     max_length: int = 200
 
+    # The Chinese texts are data (import columns and the messages' field names); pages show
+    # them through the catalogue.
+    @property
+    def shown_label(self) -> str:
+        return gettext(self.label)
+
+    @property
+    def shown_note(self) -> str:
+        return gettext(self.note) if self.note else ""
+
+    @property
+    def shown_example(self) -> str:
+        return gettext(self.example) if self.example else ""
+
 
 LISTED = 5  # columns of a record list besides the number, pairing, unit and report
 
@@ -66,6 +83,10 @@ class Spec:
     fields: tuple[Field, ...]
     people: bool = False  # may list the people it served (name + ID number)
     rules: Callable[[Mapping[str, Any]], list[Problem]] | None = None
+
+    @property
+    def shown_label(self) -> str:
+        return gettext(self.label)
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -96,7 +117,7 @@ class Invalid(Exception):
 
 
 def _choice(field: Field, raw: str) -> str:
-    by_label: dict[str, str] = {str(label): str(value) for value, label in field.choices.choices}
+    by_label: dict[str, str] = {k: str(v) for k, v in chinese_labels(field.choices).items()}
     if raw in by_label:
         return by_label[raw]
     if raw in field.choices.values:

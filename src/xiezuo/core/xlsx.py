@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
+from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -42,7 +43,9 @@ def text_cell(sheet: Any, value: str) -> Cell:
 
 
 def safe_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
-    """The row to append: risky text as text cells, everything else as it is."""
+    """The row to append: risky text as text cells, a translated label as its text in the
+    active language, everything else as it is."""
+    values = [str(v) if isinstance(v, Promise) else v for v in values]
     return [text_cell(sheet, v) if is_risky(v) else v for v in values]
 
 

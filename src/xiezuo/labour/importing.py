@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from xiezuo.core.errors import UserError
+from xiezuo.core.i18n import chinese_labels
 from xiezuo.imports.tabular import Column, Context, RowError, TableKind, parse_date
 from xiezuo.labour import policy, services
 from xiezuo.labour.choices import Organiser, Proof, Source
 
-ORGANISER_OF = {label: value for value, label in Organiser.choices}
-PROOF_OF = {label: value for value, label in Proof.choices}
+ORGANISER_OF = chinese_labels(Organiser)
+PROOF_OF = chinese_labels(Proof)
 
 COLUMNS = (
     Column("person_name", "姓名", True, (), "", "张三"),

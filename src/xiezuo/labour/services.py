@@ -734,7 +734,7 @@ def employment_set(
     _quarter(year, quarter)
     if status not in Employment.values:
         raise UserError(
-            f"就业状态“{status}”不对，可选：{'、'.join(Employment.labels)}",
+            f"就业状态“{status}”不对，可选：{'、'.join(str(label) for label in Employment.labels)}",
             [Problem("就业状态不对", "status")],
         )
     found, _ = EmploymentStatus.objects.update_or_create(

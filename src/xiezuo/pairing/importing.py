@@ -12,6 +12,7 @@ from typing import Any
 
 from xiezuo.accounts.selectors import active_user
 from xiezuo.core.errors import UserError
+from xiezuo.core.i18n import chinese_labels
 from xiezuo.imports.tabular import (
     Column,
     Context,
@@ -36,11 +37,10 @@ from xiezuo.regions.selectors import region_from_text
 PAIRINGS = "pairings"
 AGREEMENTS = "agreements"
 
-_KINDS = {label: value for value, label in Kind.choices}
-_ORG_KINDS = {label: value for value, label in OrganisationKind.choices}
-_INDICATORS = {label: value for value, label in Indicator.choices} | {
-    v: v for v in Indicator.values
-}
+_KINDS = chinese_labels(Kind)
+_ORG_KINDS = chinese_labels(OrganisationKind)
+_INDICATORS = chinese_labels(Indicator) | {v: v for v in Indicator.values}
+_INDICATORS_SHOWN = tuple(chinese_labels(Indicator))
 
 PAIRING_COLUMNS = (
     Column("east_code", "帮扶方代码", False, ("帮扶地区代码",), "东部帮扶地区的区划代码", "320506"),
@@ -246,7 +246,7 @@ AGREEMENT_COLUMNS = (
     Column("west_code", "受帮扶方代码", False, ("受帮扶地区代码",), "", "520600"),
     Column("year", "年度", True, ("协议年度",), "四位年份", "2019"),
     Column("signed_on", "签订日期", False, (), "例如 2019-03-01", "2019-03-01"),
-    Column("indicator", "指标", True, (), "、".join(Indicator.labels), "财政援助资金"),
+    Column("indicator", "指标", True, (), "、".join(_INDICATORS_SHOWN), "财政援助资金"),
     Column("value", "目标值", True, ("目标",), "按指标的单位填写数字", "30000"),
     Column("unit", "单位", False, (), "可不填；填写时须与指标的单位一致", "万元"),
     Column("deadline", "截止日期", True, ("完成时限",), "须在协议年度内", "2019-12-31"),

@@ -238,13 +238,13 @@ class Proposal(models.Model):
     """A balanced pairing proposed by the optimizer; it becomes pairings only when accepted."""
 
     class State(models.TextChoices):
-        QUEUED = "queued", "排队中"
-        SOLVING = "solving", "求解中"
-        PROPOSED = "proposed", "待确认"
-        INFEASIBLE = "infeasible", "无可行方案"
-        ACCEPTED = "accepted", "已采纳"
-        DISCARDED = "discarded", "已放弃"
-        FAILED = "failed", "失败"
+        QUEUED = "queued", _("排队中")
+        SOLVING = "solving", _("求解中")
+        PROPOSED = "proposed", _("待确认")
+        INFEASIBLE = "infeasible", _("无可行方案")
+        ACCEPTED = "accepted", _("已采纳")
+        DISCARDED = "discarded", _("已放弃")
+        FAILED = "failed", _("失败")
 
     title = models.CharField(_("title"), max_length=200)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.QUEUED)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from xiezuo.core.i18n import chinese
 from xiezuo.regions.codes import Level, prefix_upper_bound
 from xiezuo.regions.models import Region
 from xiezuo.registry import idnumbers
@@ -139,7 +140,9 @@ def _household(
     income = round(line * factor, 2)
     cause = _pick(rng, CAUSES)
     secondary = [
-        c.label for c in rng.sample([c for c, _ in CAUSES if c != cause], 2) if rng.random() < 0.4
+        chinese(c.label)
+        for c in rng.sample([c for c, _ in CAUSES if c != cause], 2)
+        if rng.random() < 0.4
     ]
     ethnic_pool = ETHNIC.get(county.code[:2], ["汉族"])
     ethnicity = rng.choice(ethnic_pool)
@@ -172,35 +175,45 @@ def _household(
             rng.choice(GIVEN) for _ in range(rng.randint(1, 2))
         )
         school = "非在校生"
-        education = Education.JUNIOR.label
+        education = chinese(Education.JUNIOR.label)
         if age < 6:
-            education, school = Education.PRESCHOOL.label, ("学前教育" if age >= 3 else "非在校生")
+            education, school = (
+                chinese(Education.PRESCHOOL.label),
+                ("学前教育" if age >= 3 else "非在校生"),
+            )
         elif age <= 15:
-            education, school = Education.PRIMARY.label, ("小学" if age <= 12 else "初中")
+            education, school = chinese(Education.PRIMARY.label), ("小学" if age <= 12 else "初中")
         elif age <= 18 and rng.random() < 0.6:
-            education, school = Education.JUNIOR.label, "高中"
+            education, school = chinese(Education.JUNIOR.label), "高中"
         elif age > 55:
-            education = rng.choice([Education.ILLITERATE.label, Education.PRIMARY.label])
-        health = Health.HEALTHY.label
+            education = rng.choice(
+                [chinese(Education.ILLITERATE.label), chinese(Education.PRIMARY.label)]
+            )
+        health = chinese(Health.HEALTHY.label)
         if cause == Cause.ILLNESS and relation == "户主":
-            health = rng.choice([Health.CHRONIC.label, Health.SERIOUS.label])
+            health = rng.choice([chinese(Health.CHRONIC.label), chinese(Health.SERIOUS.label)])
         elif cause == Cause.DISABILITY and relation == "户主":
-            health = Health.DISABLED.label
+            health = chinese(Health.DISABLED.label)
         if age < 16 or age > 75:
-            skill = LabourSkill.NONE.label
-        elif health != Health.HEALTHY.label:
-            skill = rng.choice([LabourSkill.WEAK.label, LabourSkill.LOST.label])
+            skill = chinese(LabourSkill.NONE.label)
+        elif health != chinese(Health.HEALTHY.label):
+            skill = rng.choice([chinese(LabourSkill.WEAK.label), chinese(LabourSkill.LOST.label)])
         else:
-            skill = rng.choice([LabourSkill.ORDINARY.label] * 4 + [LabourSkill.SKILLED.label])
-        migrant = MigrantStatus.NONE.label
+            skill = rng.choice(
+                [chinese(LabourSkill.ORDINARY.label)] * 4 + [chinese(LabourSkill.SKILLED.label)]
+            )
+        migrant = chinese(MigrantStatus.NONE.label)
         months = 0
-        if skill in (LabourSkill.ORDINARY.label, LabourSkill.SKILLED.label) and rng.random() < 0.55:
+        if (
+            skill in (chinese(LabourSkill.ORDINARY.label), chinese(LabourSkill.SKILLED.label))
+            and rng.random() < 0.55
+        ):
             migrant = rng.choice(
                 [
-                    MigrantStatus.IN_COUNTY.label,
-                    MigrantStatus.IN_PROVINCE.label,
-                    MigrantStatus.OUT_PROVINCE.label,
-                    MigrantStatus.OUT_PROVINCE.label,
+                    chinese(MigrantStatus.IN_COUNTY.label),
+                    chinese(MigrantStatus.IN_PROVINCE.label),
+                    chinese(MigrantStatus.OUT_PROVINCE.label),
+                    chinese(MigrantStatus.OUT_PROVINCE.label),
                 ]
             )
             months = rng.randint(3, 12)
@@ -230,7 +243,7 @@ def _household(
                 "脱贫年度": str(exit_year or ""),
                 "识别年度": identified,
                 "贫困户属性": household_type,
-                "主要致贫原因": cause.label,
+                "主要致贫原因": chinese(cause.label),
                 "次要致贫原因": "、".join(secondary),
                 "危房户": YES if dangerous else NO,
                 "饮水安全": YES,

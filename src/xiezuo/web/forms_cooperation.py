@@ -37,7 +37,7 @@ def _text(field: specs.Field, **attrs: str) -> forms.Widget:
     if field.max_length > 300:
         return forms.Textarea(attrs={"rows": 2, **attrs})
     return forms.TextInput(
-        attrs={"placeholder": field.example, **attrs} if field.example else attrs
+        attrs={"placeholder": _(field.example), **attrs} if field.example else attrs
     )
 
 
@@ -76,7 +76,11 @@ class RegionPicker(forms.TextInput):
 def form_field(field: specs.Field) -> forms.Field:
     """The input for one spec field. Django checks nothing but the shape of the input: the spec
     does the checking, so its messages are the ones the user reads."""
-    common: dict[str, Any] = {"label": field.label, "required": False, "help_text": field.note}
+    common: dict[str, Any] = {
+        "label": _(field.label),  # lazy: the form class is built once
+        "required": False,
+        "help_text": _(field.note) if field.note else "",
+    }
     if field.type == "bool":
         return forms.BooleanField(**common)
     if field.type == "choice":
@@ -116,7 +120,7 @@ class RecordForm(forms.Form):
         if pairings is not None:
             head = {
                 "pairing": forms.TypedChoiceField(
-                    label="结对",
+                    label=_("结对"),
                     coerce=int,
                     choices=[(p.pk, f"{p.east_name} → {p.west_region.name}") for p in pairings],
                 ),
@@ -126,20 +130,20 @@ class RecordForm(forms.Form):
                     # A select to choose from, but what comes back is the services' to judge
                     # (their words name what is wrong with a unit that is not the user's).
                     forms.CharField(
-                        label="填报单位",
+                        label=_("填报单位"),
                         widget=forms.Select(
                             choices=[(u.code, f"{u.name}（{u.code}）") for u in units]
                         ),
                     )
                     if units
                     else forms.CharField(
-                        label="填报单位代码",
+                        label=_("填报单位代码"),
                         max_length=12,
-                        help_text="本单位的区划代码",
+                        help_text=_("本单位的区划代码"),
                         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
                     )
                 ),
-                "year": forms.IntegerField(label="年度", min_value=2000, max_value=2100),
+                "year": forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100),
             }
         self.fields = {**head, **self.fields}
         self.required_names = self.required_fields | set(head)
@@ -223,16 +227,16 @@ def record_form(kind: str) -> type[RecordForm]:
     fields: dict[str, Any] = {f.name: form_field(f) for f in spec.fields}
     if spec.people:
         fields["people"] = forms.CharField(
-            label="人员名单",
+            label=_("人员名单"),
             required=False,
-            help_text="每行一人：姓名 证件号码（身份证或残疾证号）；修改时不填则保留原名单",
-            widget=forms.Textarea(attrs={"rows": 4, "placeholder": "张三 520627199001011234"}),
+            help_text=_("每行一人：姓名 证件号码（身份证或残疾证号）；修改时不填则保留原名单"),
+            widget=forms.Textarea(attrs={"rows": 4, "placeholder": _("张三 520627199001011234")}),
         )
     if not any(f.label == CONFIRM_LABEL for f in spec.fields):
         fields["confirm_large"] = forms.BooleanField(
-            label=CONFIRM_LABEL,
+            label=_(CONFIRM_LABEL),
             required=False,
-            help_text="金额超过 10 亿元时，核对不是按元填写后勾选确认",
+            help_text=_("金额超过 10 亿元时，核对不是按元填写后勾选确认"),
         )
     fields["spec"] = spec
     fields["required_fields"] = frozenset(

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from xiezuo.accounts.policy import allows
@@ -47,13 +48,17 @@ def _listed(request: HttpRequest, filters: dict[str, str]) -> Any:
 
 
 class PairingForm(forms.Form):
-    east_code = forms.CharField(label="帮扶方区划代码", max_length=12, required=False)
-    east_org = forms.CharField(label="或：帮扶单位名称（中央单位）", max_length=200, required=False)
-    west_code = forms.CharField(label="受帮扶方区划代码", max_length=12)
-    kind = forms.ChoiceField(label="结对类型", choices=Kind.choices, initial=Kind.EAST_WEST)
-    start_year = forms.IntegerField(label="开始年份", min_value=2000, max_value=2100)
-    end_year = forms.IntegerField(label="结束年份", min_value=2000, max_value=2100, required=False)
-    reason = forms.CharField(label="不在上级结对内的理由", required=False, max_length=500)
+    east_code = forms.CharField(label=_("帮扶方区划代码"), max_length=12, required=False)
+    east_org = forms.CharField(
+        label=_("或：帮扶单位名称（中央单位）"), max_length=200, required=False
+    )
+    west_code = forms.CharField(label=_("受帮扶方区划代码"), max_length=12)
+    kind = forms.ChoiceField(label=_("结对类型"), choices=Kind.choices, initial=Kind.EAST_WEST)
+    start_year = forms.IntegerField(label=_("开始年份"), min_value=2000, max_value=2100)
+    end_year = forms.IntegerField(
+        label=_("结束年份"), min_value=2000, max_value=2100, required=False
+    )
+    reason = forms.CharField(label=_("不在上级结对内的理由"), required=False, max_length=500)
 
 
 def _region_field(form: forms.Form, field: str, code: str) -> Region | None:
@@ -184,19 +189,21 @@ def targets_export(request: HttpRequest) -> HttpResponseBase:
 
 
 class AgreementForm(forms.Form):
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
-    signed_on = forms.DateField(label="签订日期", required=False)
-    note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    signed_on = forms.DateField(label=_("签订日期"), required=False)
+    note = forms.CharField(
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class TargetForm(forms.Form):
     agreement = forms.IntegerField(widget=forms.HiddenInput)
-    indicator = forms.ChoiceField(label="指标", choices=Indicator.choices)
-    value = forms.CharField(label="目标值", max_length=20)
-    deadline = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}))
-    responsible_unit = forms.CharField(label="责任单位", max_length=200)
-    responsible_person = forms.CharField(label="责任人", max_length=100, required=False)
-    owner = forms.CharField(label="责任人账号", max_length=150, required=False)
+    indicator = forms.ChoiceField(label=_("指标"), choices=Indicator.choices)
+    value = forms.CharField(label=_("目标值"), max_length=20)
+    deadline = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    responsible_unit = forms.CharField(label=_("责任单位"), max_length=200)
+    responsible_person = forms.CharField(label=_("责任人"), max_length=100, required=False)
+    owner = forms.CharField(label=_("责任人账号"), max_length=150, required=False)
 
 
 _TARGET_FIELDS = {"目标值": "value", "截止日期": "deadline", "指标": "indicator"}
@@ -382,37 +389,37 @@ def task_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 class OptimizerForm(forms.Form):
     west_region = forms.CharField(
-        label="西部范围（区划代码，如 520600；国家级用户可留空表示全国）",
+        label=_("西部范围（区划代码，如 520600；国家级用户可留空表示全国）"),
         max_length=12,
         required=False,
     )
     year = forms.IntegerField(
-        label="财政年度（帮扶能力）", min_value=2014, max_value=2030, initial=2020
+        label=_("财政年度（帮扶能力）"), min_value=2014, max_value=2030, initial=2020
     )
     max_per_east = forms.IntegerField(
-        label="每个东部县最多结对西部县数", min_value=1, max_value=50, initial=3
+        label=_("每个东部县最多结对西部县数"), min_value=1, max_value=50, initial=3
     )
     deep_weight = forms.FloatField(
-        label="深度贫困地区需求权重", min_value=1, max_value=5, initial=1.5
+        label=_("深度贫困地区需求权重"), min_value=1, max_value=5, initial=1.5
     )
-    time_limit = forms.FloatField(label="求解时限（秒）", min_value=1, max_value=600, initial=60)
+    time_limit = forms.FloatField(label=_("求解时限（秒）"), min_value=1, max_value=600, initial=60)
     needs = forms.CharField(
-        label="填写需求（每行：县代码,人数）",
+        label=_("填写需求（每行：县代码,人数）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "520627,58000"}),
     )
     capacities = forms.CharField(
-        label="填写帮扶能力（每行：县代码,万元）",
+        label=_("填写帮扶能力（每行：县代码,万元）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "320506,450000"}),
     )
     locked = forms.CharField(
-        label="锁定结对（每行：东部代码,西部代码）",
+        label=_("锁定结对（每行：东部代码,西部代码）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     forbidden = forms.CharField(
-        label="禁止结对（每行：东部代码,西部代码）",
+        label=_("禁止结对（每行：东部代码,西部代码）"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
