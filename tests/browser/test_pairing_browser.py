@@ -66,6 +66,15 @@ def test_network_optimizer_and_agreement(loaded: None, live_server: Any, browser
     page.wait_for_selector("[data-testid=network][data-ready]")
     assert page.locator("[data-testid=network] canvas").count() >= 1
     assert page.get_attribute("[data-testid=network]", "data-ready") == "2"  # 苏州 and 铜仁
+    # A unit found by name: its pairings listed beside the chart, linked to each pairing.
+    page.fill("[data-testid=network-find]", "铜仁市")
+    page.dispatch_event("[data-testid=network-find]", "change")
+    page.wait_for_selector("[data-testid=network-focus]:not([hidden])")
+    focus = page.inner_text("[data-testid=network-focus]")
+    assert "铜仁市" in focus and "苏州市" in focus
+    href = page.get_attribute("[data-testid=network-focus] a", "href")
+    pairing_id = Pairing.objects.get(east_region=SUZHOU, west_region=TONGREN).pk
+    assert href is not None and href.endswith(f"/pairings/{pairing_id}/")
     shot(page, "pairings")
 
     # 铜仁 decides its own counties' pairings: the optimizer is run and accepted by its office.

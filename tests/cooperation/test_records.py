@@ -15,7 +15,7 @@ from xiezuo.audit.models import AuditEvent
 from xiezuo.cooperation import services
 from xiezuo.cooperation.choices import State
 from xiezuo.cooperation.models import Fund, Industry, Person, Project, Report, Training
-from xiezuo.core.errors import Forbidden, UserError
+from xiezuo.core.errors import Forbidden, NotFound, UserError
 from xiezuo.pairing.models import Pairing
 from xiezuo.regions.models import Region
 from xiezuo.registry.idnumbers import make_resident_id
@@ -383,3 +383,21 @@ def test_a_place_typed_by_name_is_found_on_the_helped_side(
         # One message for the field, in the place of "not a code".
         assert len(problems) == 1 and words in problems[0].message, exc.value.problems
     assert Fund.objects.count() == 2
+
+
+def test_a_county_opens_its_own_report_under_its_prefectures_pairing(
+    suzhou_tongren: Pairing, suzhou_reporter: Any, county_user: Any
+) -> None:
+    from xiezuo.cooperation import selectors
+
+    own = create(
+        county_user, suzhou_tongren, "fund", {**FUND, "source": "沿河县财政局"}, reporter=YANHE
+    )
+    other = create(suzhou_reporter, suzhou_tongren, "fund", FUND)
+    assert selectors.report_get(user=county_user, pk=own.report_id).reporter_id == YANHE
+    assert [r.pk for r in selectors.report_list(user=county_user)] == [own.report_id]
+    listed = selectors.record_list(user=county_user, kind="fund")
+    assert [f.pk for f in listed] == [own.pk]
+    # The pairing's other reports stay closed to the county.
+    with pytest.raises(NotFound):
+        selectors.report_get(user=county_user, pk=other.report_id)

@@ -20,7 +20,14 @@ from xiezuo.regions import codes
 
 
 def _visible(user: Any, path: str) -> Q:
-    return scope_for(user).pairing_q(f"{path}pairing__")
+    """Reports (at `path`) of the pairings the user's region belongs to — and the unit's own
+    reports under a pairing above it (a county reporting in its prefecture's pairing), which
+    it wrote and must be able to open, though the pairing's other reports stay closed to it."""
+    scope = scope_for(user)
+    q = scope.pairing_q(f"{path}pairing__")
+    if not scope.everything:
+        q |= scope.own_q(f"{path}reporter_id")
+    return q
 
 
 def model_of(kind: str) -> type[Record]:

@@ -61,9 +61,57 @@ document.addEventListener("DOMContentLoaded", function () {
         }]
       });
       el.dataset.ready = String(nodes.length);
+      focusing(chart, nodes, data.links);
       chart.on("click", function (p) {
         if (p.dataType === "edge") { window.location = el.dataset.detail.replace("/0/", "/" + p.data.value + "/"); }
       });
       window.addEventListener("resize", function () { chart.resize(); });
     });
 });
+
+// Find a unit by name: its node and pairings are brought out in the chart, scrolled into view,
+// and its pairings listed beside as a table (partner, link to the pairing). Names are data:
+// written as text, never as HTML.
+function focusing(chart, nodes, links) {
+  var input = document.getElementById("network-find");
+  var list = document.getElementById("network-units");
+  var box = document.getElementById("network-focus");
+  if (!input || !list || !box) { return; }
+  var byName = {};
+  var byId = {};
+  nodes.forEach(function (n, i) {
+    byName[n.name] = i;
+    byId[n.id] = n;
+    var option = document.createElement("option");
+    option.value = n.name;
+    list.appendChild(option);
+  });
+  var detail = document.getElementById("network").dataset.detail;
+  input.addEventListener("change", function () {
+    var index = byName[input.value.trim()];
+    chart.dispatchAction({ type: "downplay", seriesIndex: 0 });
+    if (index === undefined) { box.hidden = true; return; }
+    var node = nodes[index];
+    chart.dispatchAction({ type: "highlight", seriesIndex: 0, dataIndex: index });
+    document.getElementById("network-focus-name").textContent = node.name;
+    var body = box.querySelector("tbody");
+    body.textContent = "";
+    links.forEach(function (l) {
+      if (l.source !== node.id && l.target !== node.id) { return; }
+      var partner = byId[l.source === node.id ? l.target : l.source];
+      var row = body.insertRow();
+      row.insertCell().textContent = partner ? partner.name : "";
+      var a = document.createElement("a");
+      a.href = detail.replace("/0/", "/" + l.id + "/");
+      a.textContent = (box.dataset.number || "No.") + " " + l.id;
+      row.insertCell().appendChild(a);
+    });
+    box.hidden = false;
+    var pixel = chart.convertToPixel({ seriesIndex: 0 }, [node.x, node.y]);
+    if (pixel) {
+      var top = chart.getDom().getBoundingClientRect().top + window.scrollY + pixel[1];
+      window.scrollTo({ top: Math.max(top - 200, 0) });
+    }
+  });
+}
+
