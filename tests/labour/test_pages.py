@@ -44,6 +44,43 @@ def test_another_county_cannot_decide(
     assert datetime.date.today()
 
 
+def test_an_accepted_match_is_recorded_as_started_from_the_page(
+    client, members, county_user, other_county_user, suzhou_reporter, pairs
+):
+    from xiezuo.labour.models import Placement
+
+    services.workers_sync(actor=county_user, region_code="520627", today=TODAY)
+    services.posting_create(actor=suzhou_reporter, data=posting_in(slots=1))
+    services.match_run(actor=county_user, west_code="520627", today=TODAY)
+    match = Match.objects.get()
+    services.matches_decide(actor=county_user, match_ids=[match.pk], accept=True)
+    client.force_login(county_user)
+    page = client.get(reverse("web:labour")).content.decode()
+    assert f'data-testid="match-placement-{match.pk}"' in page
+    url = reverse("web:labour_match_placement", args=[match.pk])
+    bad = client.post(url, {"start": "2026-13-01"}, follow=True).content.decode()
+    assert "上岗日期“2026-13-01”不是日期" in bad and not Placement.objects.exists()
+    # Another county neither sees the match nor records it.
+    other_county_user.roles = ["viewer", "reporter"]
+    other_county_user.save()
+    other = client.__class__()
+    other.force_login(other_county_user)
+    assert other.post(url, {"start": "2026-05-02"}).status_code == 404
+    assert not Placement.objects.exists()
+    response = client.post(url, {"start": "2026-05-02", "proofs": ["contract"]})
+    assert response.status_code == 302
+    placement = Placement.objects.get()
+    assert (placement.match_id, str(placement.start), placement.proofs) == (
+        match.pk,
+        "2026-05-02",
+        ["contract"],
+    )
+    assert placement.organised and placement.employer == match.posting.employer
+    page = client.get(reverse("web:labour")).content.decode()
+    assert f'data-testid="match-placement-{match.pk}"' not in page
+    assert f"?placement={placement.pk}" in page
+
+
 # --- charts, stability, quarters on the index ------------------------------------------------
 
 

@@ -242,6 +242,9 @@ URLS: dict[str, Probe] = {
     "web:labour_placement_end": o(
         "/labour/placements/{placement}/end/", {"end": "2026-05-02"}, {"end": ""}, get=False
     ),
+    "web:labour_match_placement": o(
+        "/labour/matches/{match}/placement/", {"start": "2026-05-02"}, get=False
+    ),
     "web:labour_decide": o(
         "/labour/decide/",
         {"match": "{match}", "decision": "accept"},

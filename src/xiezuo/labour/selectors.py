@@ -69,10 +69,25 @@ def placement_list(*, user: Any, person_of: int | None = None) -> QuerySet[Place
 
 
 def posting_takers(*, user: Any) -> QuerySet[Match]:
-    """Accepted matches on the postings the user's units brought: who took them."""
+    """Accepted matches on the postings the user's units brought (who took them), and those of
+    the user's own workers (where they are going)."""
     scope = scope_for(user)
-    qs = Match.objects.select_related("worker", "posting").filter(state=MatchState.ACCEPTED)
-    return qs if scope.everything else qs.filter(scope.data_q("posting__east_unit_id"))
+    qs = Match.objects.select_related("worker", "posting", "placement").filter(
+        state=MatchState.ACCEPTED
+    )
+    if scope.everything:
+        return qs
+    return qs.filter(scope.data_q("posting__east_unit_id") | scope.own_q("worker__county_id"))
+
+
+def taken_match_get(*, user: Any, pk: int) -> Match:
+    """One accepted match of `posting_takers`, or NotFound (whatever it is elsewhere)."""
+    from xiezuo.core.errors import NotFound
+
+    found = posting_takers(user=user).filter(pk=pk).first()
+    if found is None:
+        raise NotFound(f"没有编号为 {pk} 的已接受匹配，或您无权查看")
+    return found
 
 
 def quarter_counts(*, user: Any) -> tuple[tuple[int, int] | None, dict[str, int]]:

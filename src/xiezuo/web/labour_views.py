@@ -54,7 +54,7 @@ def _index_context(request: HttpRequest, posting_form: Any = None) -> dict[str, 
         "statuses": dict(Employment.choices),
         "postings": postings,
         "matches": selectors.match_list(user=user)[:200],
-        "takers": selectors.posting_takers(user=user)[:200],
+        "takers": _placeable(user, list(selectors.posting_takers(user=user)[:200])),
         "placements": _with_controls(
             user, list(selectors.placement_list(user=user, person_of=person_of)[:100]), today
         ),
@@ -176,11 +176,45 @@ def _with_controls(user: Any, placements: list[Any], today: datetime.date) -> li
     return placements
 
 
-def _date(raw: str) -> datetime.date:
+def _placeable(user: Any, matches: list[Any]) -> list[Any]:
+    """Each accepted match with whether this user may record its worker's start (the service's
+    own rule) — asked only where no placement is recorded yet."""
+    from xiezuo.accounts.policy import allows
+    from xiezuo.labour import policy
+
+    for m in matches:
+        m.recorded = getattr(m, "placement", None)
+        m.may_place = m.recorded is None and allows(
+            policy.require_placement, user, m.worker.county_id, m.posting.east_unit_id
+        )
+    return matches
+
+
+def _date(raw: str, label: str = "结束日期") -> datetime.date:
     try:
         return datetime.date.fromisoformat(raw)
     except ValueError as exc:
-        raise UserError(f"结束日期“{raw}”不是日期（应写作 2025-06-30）") from exc
+        raise UserError(f"{label}“{raw}”不是日期（应写作 2025-06-30）") from exc
+
+
+@login_required
+@require_POST
+def match_placement(request: HttpRequest, pk: int) -> HttpResponse:
+    """An accepted match's worker started: the placement recorded from the match (organised, at
+    the posting's place and wage), with the proofs held."""
+    match = selectors.taken_match_get(user=request.user, pk=pk)
+    try:
+        start = _date(request.POST.get("start", "").strip(), "上岗日期")
+        services.placement_from_match(
+            actor=actor(request), match=match, start=start, proofs=request.POST.getlist("proofs")
+        )
+    except Forbidden:
+        raise
+    except UserError as exc:
+        messages.error(request, str(exc))
+        return redirect("web:labour")
+    messages.success(request, f"{match.worker.name}：已登记上岗（{start}）")
+    return redirect("web:labour")
 
 
 @login_required

@@ -117,6 +117,11 @@ urlpatterns = [
     path(
         "labour/placements/<int:pk>/end/", labour_views.placement_end, name="labour_placement_end"
     ),
+    path(
+        "labour/matches/<int:pk>/placement/",
+        labour_views.match_placement,
+        name="labour_match_placement",
+    ),
     path("labour/postings/new/", labour_views.posting_new, name="labour_posting_new"),
     path(
         "labour/postings/<int:pk>/close/", labour_views.posting_close, name="labour_posting_close"
