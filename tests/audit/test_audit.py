@@ -77,6 +77,9 @@ def test_admin_trail_is_searchable_and_read_only(national_user: Any) -> None:
     client.force_login(national_user)
     found = client.get("/admin/audit/auditevent/", {"q": YANHE})
     assert found.status_code == 200 and "沿河" in found.content.decode()
+    # The object's type by its model's name, not the stored "regions.region".
+    listing = found.content.decode().split('id="result_list"')[1].split("</table>")[0]
+    assert "regions.region" not in listing and str(Region._meta.verbose_name) in listing
     assert client.get(f"/admin/audit/auditevent/{event.pk}/delete/").status_code == 403
     assert (
         client.post(f"/admin/audit/auditevent/{event.pk}/change/", {"summary": "x"}).status_code
