@@ -273,7 +273,7 @@ def record_new(request: HttpRequest, kind: str) -> HttpResponse:
         "year": timezone.localdate().year,
         "pairing": params.id_or_none(request.GET.get("pairing")),
     }
-    units = [user.region] if user.region_id else []
+    units = [user.region] if user.region is not None else []
     form = record_form(kind)(request.POST or None, pairings=pairings, initial=initial, units=units)
     if request.method == "POST" and form.is_valid():
         pairing = next(p for p in pairings if p.pk == form.cleaned_data["pairing"])
