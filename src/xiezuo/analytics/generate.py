@@ -5,11 +5,14 @@ Not the platform's data: hashes are md5 of a counter (no key, no ID numbers behi
 come from a small pool of characters, regions are invented codes in 52 (Guizhou-like) and 32
 (Jiangsu-like). The people served carry every rule's kind of fault in fixed shares, so each rule
 has work to do: unregistered people, invalid numbers with a typing-slip variant that is some
-member's, cancelled households, children and the over-60s in labour records, the same person
-reported by two units, people outside the pairing's area, and people placed in two jobs at once.
+member's, people outside the pairing's area, trainings filed by a unit that is no side of the
+pairing, members of cancelled households, children in labour-skills courses, the same person
+reported by two units, and people placed in two jobs at once; the data also has such cases by
+nature (cancelled households, the young and the old, members drawn twice).
 Beside the snapshot (not tables of it) the ground truth: `truth.parquet` (which person served
-carries which fault, and the member each really is) and `truth_placements.parquet` (which
-placements overlap another of the same person).
+carries an ID fault, and the member each really is), `truth_placements.parquet` (which
+placements overlap another of the same person) and `truth_findings.parquet` (every finding
+V01–V05, V07–V10 should give, injected or by nature; `score` holds a run's findings against it).
 
 For the yearly assessment it writes two years, 2025 and 2026 (the people served are 2026's):
 what every pairing's records add to each agreement indicator, mostly in approved reports, the
