@@ -374,7 +374,8 @@ def nation(
         SELECT a.person_id, a.record_kind, a.record_id, a.fate, m.member_id, m.name AS m_name,
                m.id_hash AS m_hash, m.birth_date AS m_birth,
                substr(h.village_code, 1, 6) AS m_county, h.status AS m_status,
-               COALESCE(o.fate >= 3, false) AS copied
+               COALESCE(o.fate >= 3, false) AS copied,
+               COALESCE(o.fate, a.fate) AS picked_as  -- the fate that chose the member
         FROM pm0 a
         LEFT JOIN pm0 o ON a.fate = 8 AND a.record_id >= 30 AND a.record_id % 5 <> 0
                        AND o.person_id = a.person_id - 30 * {per_record}
@@ -494,16 +495,16 @@ def nation(
             UNION ALL
             SELECT 'V02', 'unknown_id', person_id, record_id, true FROM named WHERE fate = 2
             UNION ALL
-            SELECT 'V03', 'wrong_region', person_id, record_id, fate = 5 FROM named
+            SELECT 'V03', 'wrong_region', person_id, record_id, picked_as = 5 FROM named
             WHERE fate >= 3 AND substr(m_county, 1, 4) <> substr(west_of(pairing_id), 1, 4)
             UNION ALL
-            SELECT 'V05', 'cancelled_before', person_id, record_id, fate = 6 FROM named
+            SELECT 'V05', 'cancelled_before', person_id, record_id, picked_as = 6 FROM named
             WHERE fate >= 3 AND m_status = 'cancelled'
             UNION ALL
             SELECT 'V07', 'outside_working_age', person_id, record_id, false FROM named
             WHERE training_kind = 'labourers' AND age > {WORKING_AGE[1]}
             UNION ALL
-            SELECT 'V08', 'child_trainee', person_id, record_id, fate = 7 FROM named
+            SELECT 'V08', 'child_trainee', person_id, record_id, picked_as = 7 FROM named
             WHERE training_kind = 'labourers' AND age < {CHILD_AGE}
             UNION ALL
             SELECT 'V09', 'double_report', n.person_id, n.record_id, d.injected FROM named n
