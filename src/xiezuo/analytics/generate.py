@@ -5,11 +5,14 @@ Not the platform's data: hashes are md5 of a counter (no key, no ID numbers behi
 come from a small pool of characters, regions are invented codes in 52 (Guizhou-like) and 32
 (Jiangsu-like). The people served carry every rule's kind of fault in fixed shares, so each rule
 has work to do: unregistered people, invalid numbers with a typing-slip variant that is some
-member's, cancelled households, children and the over-60s in labour records, the same person
-reported by two units, people outside the pairing's area, and people placed in two jobs at once.
+member's, people outside the pairing's area, trainings filed by a unit that is no side of the
+pairing, members of cancelled households, children in labour-skills courses, the same person
+reported by two units, and people placed in two jobs at once; the data also has such cases by
+nature (cancelled households, the young and the old, members drawn twice).
 Beside the snapshot (not tables of it) the ground truth: `truth.parquet` (which person served
-carries which fault, and the member each really is) and `truth_placements.parquet` (which
-placements overlap another of the same person).
+carries an ID fault, and the member each really is), `truth_placements.parquet` (which
+placements overlap another of the same person) and `truth_findings.parquet` (every finding
+V01–V05, V07–V10 should give, injected or by nature; `score` holds a run's findings against it).
 
 For the yearly assessment it writes two years, 2025 and 2026 (the people served are 2026's):
 what every pairing's records add to each agreement indicator, mostly in approved reports, the
@@ -22,8 +25,12 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from xiezuo.analytics.rules import CHILD_AGE, WORKING_AGE
 from xiezuo.analytics.snapshot import (
     INDUSTRY_INDICATOR,
     MANIFEST,
@@ -235,12 +242,22 @@ def nation(
         + " ".join(f"WHEN training_kind = '{k}' THEN '{v}'" for k, v in TRAINING_INDICATOR.items())
         + " END"
     )
+    # With faults, about one in a hundred of 2026's trainings naming people is filed by a unit
+    # that is no side of its pairing (the next pairing's eastern prefecture: V04).
+    stray = f"{'true' if faults else 'false'} AND t.record_id < {records} AND {h('t.record_id + 131')} % 100 = 0"
+    db.execute(
+        f"""CREATE TEMP TABLE trr AS
+        SELECT t.*, r.report_id, r.report_state, {trained} AS indicator, {stray} AS stray,
+               CASE WHEN {stray} THEN east_of((t.pairing_id + 1) % {pairings})
+                    ELSE r.reporter_code END AS reporter_code
+        FROM tr t JOIN reports r USING (pairing_id, year, side)"""
+    )
     copy(
         "records",
-        f"""SELECT 'training' AS record_kind, t.record_id, r.report_id, t.pairing_id, r.reporter_code,
-                  t.side, r.report_state, t.year, t.date, t.training_kind, {trained} AS indicator,
+        f"""SELECT 'training' AS record_kind, t.record_id, t.report_id, t.pairing_id, t.reporter_code,
+                  t.side, t.report_state, t.year, t.date, t.training_kind, t.indicator,
                   CAST(NULL AS VARCHAR) AS place_code
-           FROM tr t JOIN reports r USING (pairing_id, year, side)
+           FROM trr t
            UNION ALL
            SELECT 'industry', t.record_id, r.report_id, t.pairing_id, r.reporter_code, t.side,
                   r.report_state, t.year, t.date, NULL, '{INDUSTRY_INDICATOR}', t.place_code
@@ -316,12 +333,53 @@ def nation(
                AS hh_guess
         FROM range({people}) t(j)"""
     )
+    # With faults, four more kinds in 1 % each (deterministic by the seed): fate 5 a member of
+    # the next western prefecture, outside the pairing's area (V03); fate 6 a member of a
+    # cancelled household of the area (V05); fate 7 a child of the area (V08 where the course
+    # is a labour-skills one); fate 8, in an eastern unit's record, the member the record of the
+    # pairing 30 places back names at the same position — the other eastern prefecture helping
+    # the same western one reports the same person for the same indicator (V09).
+    db.execute(
+        f"""CREATE TEMP TABLE cand AS
+        SELECT kind, pref, member_id,
+               row_number() OVER (PARTITION BY kind, pref ORDER BY member_id) - 1 AS n,
+               COUNT(*) OVER (PARTITION BY kind, pref) AS cnt
+        FROM (
+            SELECT CASE WHEN h.status = 'cancelled' THEN 'cancelled' ELSE 'child' END AS kind,
+                   (h.household_id % {counties}) // 10 AS pref, m.member_id
+            FROM mm m JOIN hh h ON h.household_id = m.household_id
+            WHERE h.status = 'cancelled' OR m.birth_date > DATE '2010-12-31'
+        )"""
+    )
+    db.execute(
+        f"""CREATE TEMP TABLE pm0 AS
+        WITH base AS (
+            SELECT pp.*, (pp.record_id % {pairings}) % {prefectures} AS pref,
+                   CASE WHEN fate = 5
+                        THEN (hh_guess % {counties} + 10) % {counties}
+                             + {counties} * (hh_guess // {counties})
+                        ELSE hh_guess END AS hh_pick,
+                   CASE fate WHEN 6 THEN 'cancelled' WHEN 7 THEN 'child' END AS wanted
+            FROM pp
+        )
+        SELECT b.person_id, b.record_kind, b.record_id, b.fate, b.pref,
+               COALESCE(c.member_id, (b.hh_pick % {households})
+                        + {households} * ({h("b.person_id + 41")} % 4) % {members}) AS pick
+        FROM base b
+        LEFT JOIN cand c ON c.kind = b.wanted AND c.pref = b.pref
+                        AND c.n = {h("b.person_id + 43")} % c.cnt"""
+    )
     db.execute(
         f"""CREATE TEMP TABLE pm AS
-        SELECT pp.*, m.member_id, m.name AS m_name, m.id_hash AS m_hash, m.birth_date AS m_birth,
-               substr(h.village_code, 1, 6) AS m_county
-        FROM pp
-        JOIN mm m ON m.member_id = (pp.hh_guess % {households}) + {households} * ({h("pp.person_id + 41")} % 4) % {members}
+        SELECT a.person_id, a.record_kind, a.record_id, a.fate, m.member_id, m.name AS m_name,
+               m.id_hash AS m_hash, m.birth_date AS m_birth,
+               substr(h.village_code, 1, 6) AS m_county, h.status AS m_status,
+               COALESCE(o.fate >= 3, false) AS copied,
+               COALESCE(o.fate, a.fate) AS picked_as  -- the fate that chose the member
+        FROM pm0 a
+        LEFT JOIN pm0 o ON a.fate = 8 AND a.record_id >= 30 AND a.record_id % 5 <> 0
+                       AND o.person_id = a.person_id - 30 * {per_record}
+        JOIN mm m ON m.member_id = COALESCE(o.pick, a.pick)
         JOIN hh h ON h.household_id = m.household_id"""
     )
     copy(
@@ -414,6 +472,55 @@ def nation(
         "truth_placements",
         "SELECT placement_id, 'overlap' AS fault FROM pl WHERE overlapping ORDER BY placement_id",
     )
+    # Ground truth per rule, from what the generator knows (the member each person really is,
+    # that member's household and birth date, the unit that filed the record): one row per
+    # finding a rule should give — rule, fault, record, person (none for a record's or a
+    # placement's own fault), and whether it was injected (`injected`) or is there by nature:
+    # the 2 % cancelled households, the young and the old drawn into labour courses, a member
+    # drawn twice by two units (the old all by nature: V07 has no injected kind).
+    copy(
+        "truth_findings",
+        f"""WITH named AS (
+            SELECT p.*, t.training_kind, t.indicator, t.year, t.date, t.reporter_code,
+                   t.pairing_id, date_sub('year', p.m_birth, t.date) AS age
+            FROM pm p JOIN trr t ON t.record_id = p.record_id
+        ), doubled AS (
+            SELECT m_hash, indicator, year, BOOL_OR(copied) AS injected FROM named
+            WHERE fate >= 3 GROUP BY m_hash, indicator, year
+            HAVING COUNT(DISTINCT reporter_code) > 1
+        ), found AS (
+            SELECT 'V01' AS rule, 'invalid_id' AS fault, person_id, record_id,
+                   true AS injected
+            FROM named WHERE fate < 2
+            UNION ALL
+            SELECT 'V02', 'unknown_id', person_id, record_id, true FROM named WHERE fate = 2
+            UNION ALL
+            SELECT 'V03', 'wrong_region', person_id, record_id, picked_as = 5 FROM named
+            WHERE fate >= 3 AND substr(m_county, 1, 4) <> substr(west_of(pairing_id), 1, 4)
+            UNION ALL
+            SELECT 'V05', 'cancelled_before', person_id, record_id, picked_as = 6 FROM named
+            WHERE fate >= 3 AND m_status = 'cancelled'
+            UNION ALL
+            SELECT 'V07', 'outside_working_age', person_id, record_id, false FROM named
+            WHERE training_kind = 'labourers' AND age > {WORKING_AGE[1]}
+            UNION ALL
+            SELECT 'V08', 'child_trainee', person_id, record_id, picked_as = 7 FROM named
+            WHERE training_kind = 'labourers' AND age < {CHILD_AGE}
+            UNION ALL
+            SELECT 'V09', 'double_report', n.person_id, n.record_id, d.injected FROM named n
+            JOIN doubled d USING (m_hash, indicator, year) WHERE n.fate >= 3
+        )
+        SELECT rule, fault, 'training' AS record_kind, CAST(record_id AS BIGINT) AS record_id,
+               CAST(person_id AS BIGINT) AS person_id, injected FROM found
+        UNION ALL
+        SELECT 'V04', 'stray_reporter', 'training', record_id, CAST(NULL AS BIGINT), true
+        FROM trr
+        WHERE stray
+        UNION ALL
+        SELECT 'V10', 'overlap', 'placement', placement_id, CAST(NULL AS BIGINT), true FROM pl
+        WHERE overlapping
+        ORDER BY rule, record_kind, record_id, person_id""",
+    )
     # Targets for every pairing, year and indicator, set around what was delivered (85-115 %),
     # so some are met and some not. Indicators in 万元 to the fen, the others whole.
     wan = "('fiscal_aid', 'social_funds', 'investment', 'consumption_aid')"
@@ -477,10 +584,76 @@ def nation(
     return rows
 
 
+# The rules `truth_findings.parquet` speaks for (V11 is scored on truth.parquet); the others
+# (V12, V13: no project names beneficiaries here) have no truth.
+TRUTH_RULES = ("V01", "V02", "V03", "V04", "V05", "V07", "V08", "V09", "V10")
+
+
+@dataclass(frozen=True)
+class Score:
+    found: int  # findings of the rule
+    wanted: int  # findings the truth expects
+    hit: int  # findings both give
+    injected: int = 0  # of `wanted`, the injected ones
+    injected_hit: int = 0  # of those, found
+
+    @property
+    def precision(self) -> float:
+        return self.hit / self.found if self.found else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.hit / self.wanted if self.wanted else 1.0
+
+    @property
+    def injected_recall(self) -> float:
+        return self.injected_hit / self.injected if self.injected else 1.0
+
+
+def score(out: Path, findings: Sequence[Sequence[Any]]) -> dict[str, Score | None]:
+    """Per rule, the job's findings (jobs.FindingRow) against `truth_findings.parquet`: a
+    finding is right when the truth names its rule, record and person (the record alone for a
+    record's or a placement's own fault). V11 is right when it names the member the person
+    really is (`truth.parquet`). None for a rule without truth in this data."""
+    import pyarrow.parquet as pq
+
+    from xiezuo.analytics import rules
+
+    wanted: dict[str, set[tuple[Any, ...]]] = {}
+    injected: dict[str, set[tuple[Any, ...]]] = {}
+    for t in pq.read_table(out / "truth_findings.parquet").to_pylist():
+        row = (t["record_kind"], t["record_id"], t["person_id"])
+        wanted.setdefault(t["rule"], set()).add(row)
+        if t["injected"]:
+            injected.setdefault(t["rule"], set()).add(row)
+    got: dict[str, set[tuple[Any, ...]]] = {}
+    for f in findings:
+        got.setdefault(f[0], set()).add((f[1], int(f[2]), f[3]))
+    result: dict[str, Score | None] = {}
+    for rule in rules.RULES:
+        if rule.code == rules.LINKAGE:
+            continue
+        if rule.code not in TRUTH_RULES:
+            result[rule.code] = None
+            continue
+        found, truth = got.get(rule.code, set()), wanted.get(rule.code, set())
+        planted = injected.get(rule.code, set())
+        result[rule.code] = Score(
+            len(found), len(truth), len(found & truth), len(planted), len(found & planted)
+        )
+    truth_rows = pq.read_table(out / "truth.parquet").to_pylist()
+    member = {t["person_id"]: t["true_member_id"] for t in truth_rows}
+    to_find = {t["person_id"] for t in truth_rows if t["fault"]}
+    links = {f[3]: int(str(f[5]).split("|")[0]) for f in findings if f[0] == rules.LINKAGE}
+    right = sum(1 for p, m in links.items() if member.get(p) == m)
+    result[rules.LINKAGE] = Score(len(links), len(to_find), right, len(to_find), right)
+    return result
+
+
 def summary(rows: dict[str, int], out: Path, *, faults: bool) -> str:
     """What `xiezuo generate nation` (and `xiezuo verify generate`) says it wrote."""
     truth = (
-        "（truth.parquet、truth_placements.parquet 为注入问题的真值）"
+        "（truth.parquet、truth_placements.parquet、truth_findings.parquet 为注入问题的真值）"
         if faults
         else "（未注入问题）"
     )
