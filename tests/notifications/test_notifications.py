@@ -91,18 +91,22 @@ def test_a_report_s_way_tells_its_reviewers_and_its_unit_and_no_one_else(
     assert "金额有误" in Notification.objects.filter(recipient=colleague).first().text  # type: ignore[union-attr]
 
 
-def test_nobody_is_told_of_a_report_their_scope_does_not_show(
+def test_a_county_is_told_of_its_own_report_under_its_prefectures_pairing_and_others_not(
     suzhou_tongren: Pairing, regions: None
 ) -> None:
-    """沿河 may report under its prefecture's pairing 苏州 → 铜仁, but its own scope does not
-    show that pairing's reports: its users are not told of them (the link would be a 404)."""
+    """沿河 may report under its prefecture's pairing 苏州 → 铜仁 and opens its own reports there
+    (not the pairing's others): its users are told when one is returned; 碧江, another county
+    under the same pairing, is told nothing of it."""
     yanhe = UserFactory(username="yh-rep", side="west", region_id=YANHE, roles=["reporter"])
     tongren = UserFactory(username="tr-rev", side="west", region_id=TONGREN, roles=["reviewer"])
+    bijiang = UserFactory(username="bj-rep", side="west", region_id="520602", roles=["reporter"])
     report = _report(yanhe, suzhou_tongren, reporter=YANHE, raw={**FUND, "source": "沿河县财政局"})
     services.report_submit(actor=yanhe, report=report)
     assert _kinds(tongren) == [Kind.REPORT_SUBMITTED]  # 铜仁 sees its own pairing's reports
     services.report_review(actor=tongren, report=report, approve=False, comment="缺凭证")
-    assert _kinds(yanhe) == []
+    assert _kinds(yanhe) == [Kind.REPORT_RETURNED]
+    assert "缺凭证" in Notification.objects.get(recipient=yanhe).text
+    assert _kinds(bijiang) == []
 
 
 def test_a_proposed_pairing_asks_the_other_side_s_offices(suzhou_tongren: Pairing) -> None:
