@@ -33,6 +33,7 @@ from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from xiezuo.accounts.scope import scope_for
 from xiezuo.analytics import selectors as verify
@@ -106,14 +107,18 @@ def overview(user: Any, year: int, *, today: datetime.date | None = None) -> dic
 
 def _scope(user: Any) -> dict[str, Any]:
     if scope_for(user).everything:
-        return {"national": True, "region_code": None, "label": "全国"}
+        return {"national": True, "region_code": None, "label": gettext("全国")}
     region = getattr(user, "region", None)
     if region is None:
-        return {"national": False, "region_code": None, "label": "您的范围：未指定地区（无数据）"}
+        return {
+            "national": False,
+            "region_code": None,
+            "label": gettext("您的范围：未指定地区（无数据）"),
+        }
     return {
         "national": False,
         "region_code": region.code,
-        "label": f"您的范围：{region.name} 及结对地区",
+        "label": gettext("您的范围：%(region)s 及结对地区") % {"region": region.name},
     }
 
 

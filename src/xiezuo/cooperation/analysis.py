@@ -38,7 +38,7 @@ from django.db import models
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from xiezuo.accounts.scope import scope_for
 from xiezuo.cooperation import selectors
@@ -89,16 +89,19 @@ def unit_revenue(code: str, name: str, year: int) -> Revenue:
     if code[2:] == "0000" and code[:2] not in MUNICIPALITIES:
         years = _province_revenue().get(code, {})
         if year not in years:
-            why = f"省级财政收入表中没有{name} {year} 年的数据（表中为 2014–2017 年）"
-            return Revenue(None, why)
-        return Revenue(years[year], f"{name} {year} 年一般公共预算收入（国家统计局）")
+            why = gettext("省级财政收入表中没有%(name)s %(year)s 年的数据（表中为 2014–2017 年）")
+            return Revenue(None, why % {"name": name, "year": year})
+        source = gettext("%(name)s %(year)s 年一般公共预算收入（国家统计局）")
+        return Revenue(years[year], source % {"name": name, "year": year})
     found = fiscal.revenue(code, year)
     if found is None:
-        return Revenue(None, f"财政面板中没有{name}的数据")
+        return Revenue(None, gettext("财政面板中没有%(name)s的数据") % {"name": name})
     if found.year != year:
-        return Revenue(None, f"财政面板中没有{name} {year} 年的数据（最近一年为 {found.year} 年）")
+        why = gettext("财政面板中没有%(name)s %(year)s 年的数据（最近一年为 %(last)s 年）")
+        return Revenue(None, why % {"name": name, "year": year, "last": found.year})
     value = Decimal(str(found.value)).quantize(WHOLE)
-    return Revenue(value, f"{found.name} {year} 年地方一般公共预算收入（国家统计局）")
+    source = gettext("%(name)s %(year)s 年地方一般公共预算收入（国家统计局）")
+    return Revenue(value, source % {"name": found.name, "year": year})
 
 
 def growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
@@ -221,9 +224,10 @@ def _fiscal_years(
         revenue = unit_revenue(unit.code, unit.name, year)
         before = by_year.get(year - 1)
         complete = year < today.year
-        notes = [] if complete else [f"{year} 年尚未结束，记录还不完整"]
+        notes = [] if complete else [gettext("%(year)s 年尚未结束，记录还不完整") % {"year": year}]
         if before is None:
-            notes.append(f"没有 {year - 1} 年的财政援助记录，无法计算增长")
+            missing = gettext("没有 %(year)s 年的财政援助记录，无法计算增长")
+            notes.append(missing % {"year": year - 1})
             found = FiscalYear(year, given, locked, revenue, notes=tuple(notes), complete=complete)
         else:
             found = _compared(year, given, locked, revenue, before, notes, complete)

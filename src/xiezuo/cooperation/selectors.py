@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from xiezuo.accounts.scope import scope_for
 from xiezuo.cooperation.choices import State
@@ -173,22 +174,22 @@ class PanelSpec:
 
 def _label(kind: str, field: str) -> str:
     """A series name from the spec's field label, without the unit the panel already states."""
-    return spec(kind).field(field).label.replace("（万元）", "")
+    return gettext(spec(kind).field(field).label.replace("（万元）", ""))
 
 
 def _panels() -> tuple[PanelSpec, ...]:
     return (
         PanelSpec(
             "funds",
-            "帮扶资金（按资金类型）",
-            "万元",
+            gettext("帮扶资金（按资金类型）"),
+            gettext("万元"),
             True,
             (Measure("fund", Sum("amount"), ("kind",)),),
         ),
         PanelSpec(
             "budgets",
-            "项目资金（按来源）",
-            "万元",
+            gettext("项目资金（按来源）"),
+            gettext("万元"),
             True,
             tuple(
                 Measure("project", Sum(f), name=_label("project", f))
@@ -197,54 +198,61 @@ def _panels() -> tuple[PanelSpec, ...]:
         ),
         PanelSpec(
             "other_amounts",
-            "产业投资、消费扶贫与社会帮扶",
-            "万元",
+            gettext("产业投资、消费扶贫与社会帮扶"),
+            gettext("万元"),
             False,
             (
-                Measure("industry", Sum("investment"), name="产业合作实际投资"),
-                Measure("consumption", Sum("amount"), name="消费扶贫金额"),
-                Measure("social", Sum("value"), name="社会帮扶折合金额"),
+                Measure("industry", Sum("investment"), name=gettext("产业合作实际投资")),
+                Measure("consumption", Sum("amount"), name=gettext("消费扶贫金额")),
+                Measure("social", Sum("value"), name=gettext("社会帮扶折合金额")),
             ),
         ),
         PanelSpec(
             "projects",
-            "帮扶项目（按类别）",
-            "个",
+            gettext("帮扶项目（按类别）"),
+            gettext("个"),
             True,
             (Measure("project", Count("pk"), ("sector",)),),
         ),
         PanelSpec(
             "talent",
-            "人才交流（按方向和类别）",
-            "人",
+            gettext("人才交流（按方向和类别）"),
+            gettext("人"),
             True,
             (Measure("talent", Count("pk"), ("direction", "talent_kind")),),
         ),
         PanelSpec(
             "trainings",
-            "培训期数（按培训对象）",
-            "期",
+            gettext("培训期数（按培训对象）"),
+            gettext("期"),
             True,
             (Measure("training", Count("pk"), ("training_kind",)),),
         ),
         PanelSpec(
             "trainees",
-            "培训人数（按培训对象）",
-            "人次",
+            gettext("培训人数（按培训对象）"),
+            gettext("人次"),
             True,
             (Measure("training", Sum("trainees"), ("training_kind",), people=True),),
         ),
         PanelSpec(
             "industry",
-            "产业合作",
-            "家、个、人",
+            gettext("产业合作"),
+            gettext("家、个、人"),
             False,
             (
-                Measure("industry", Count("credit_code", distinct=True), name="企业（家）"),
-                Measure("industry", Count("pk", filter=Q(workshop=True)), name="扶贫车间（个）"),
-                Measure("industry", Sum("jobs"), name="吸纳就业（人）"),
                 Measure(
-                    "industry", Sum("poor_employed"), name="带动贫困人口就业（人）", people=True
+                    "industry", Count("credit_code", distinct=True), name=gettext("企业（家）")
+                ),
+                Measure(
+                    "industry", Count("pk", filter=Q(workshop=True)), name=gettext("扶贫车间（个）")
+                ),
+                Measure("industry", Sum("jobs"), name=gettext("吸纳就业（人）")),
+                Measure(
+                    "industry",
+                    Sum("poor_employed"),
+                    name=gettext("带动贫困人口就业（人）"),
+                    people=True,
                 ),
             ),
         ),
@@ -273,11 +281,18 @@ class Panel:
     reported: dict[str, Series] = field(default_factory=dict)
 
     @property
+    def whole(self) -> bool:
+        """Counts of people, projects and firms, not money: whole numbers."""
+        return self.unit != gettext("万元")
+
+    @property
     def totals(self) -> Series | None:
         """The stack's height per year, where the series add up to a whole."""
         if not self.stacked or len(self.series) < 2:
             return None
-        return Series("小计", [sum(v) for v in zip(*(s.values for s in self.series), strict=True)])
+        return Series(
+            gettext("小计"), [sum(v) for v in zip(*(s.values for s in self.series), strict=True)]
+        )
 
 
 @dataclass

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xiezuo.imports import kinds
@@ -58,6 +59,21 @@ class ImportBatch(models.Model):
         """The kind's name as its app registered it (the stored code if no app does now)."""
         found = kinds.registered(self.kind)
         return found.label if found is not None else self.kind
+
+    @property
+    def shown_message(self) -> str:
+        """The message in the reader's language where the step kept its parts: the registry's
+        words with their numbers (`summary["said"]`: a Chinese msgid and its parameters), or a
+        table's counts (`summary["written"]`: Chinese msgid → number). Else as stored."""
+        summary = self.summary if isinstance(self.summary, dict) else {}
+        said = summary.get("said")
+        if self.state == self.State.COMMITTED and isinstance(said, dict) and "msgid" in said:
+            return str(gettext(said["msgid"]) % said.get("params", {}))
+        written = summary.get("written")
+        if self.state == self.State.COMMITTED and isinstance(written, dict):
+            done = gettext(", ").join(f"{gettext(k)} {v}" for k, v in written.items())
+            return gettext("Written: %(done)s") % {"done": done}
+        return self.message
 
 
 class ImportIssue(models.Model):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
@@ -251,7 +252,9 @@ def import_kind(
 
     return ImportKind(
         kind=spec.kind,
-        label=spec.label,
+        # The kind's name on pages follows the language (a msgid of the owning app's
+        # catalogue); the template and its file name keep the Chinese label.
+        label=gettext_lazy(spec.label),
         parse=functools.partial(parse, spec),
         commit=functools.partial(commit, spec),
         template=make_template,

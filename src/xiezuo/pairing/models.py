@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from decimal import ROUND_CEILING, Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from xiezuo.core.i18n import chinese
 from xiezuo.pairing.choices import (
     UNITS,
+    WHOLE,
     Indicator,
     Kind,
     Level,
@@ -200,6 +205,34 @@ class Target(models.Model):
     def unit(self) -> str:
         return UNITS.get(self.indicator, "")
 
+    @property
+    def shown_unit(self) -> str:
+        return gettext(self.unit) if self.unit else ""
+
+    def milestone_amount(self, share: int) -> Decimal:
+        """What `share` percent of the target is, as a milestone names it."""
+        amount = (self.value * share / 100).quantize(Decimal("0.01"))
+        if self.indicator in WHOLE:  # 2.5 county pairs is no milestone: round up
+            amount = amount.to_integral_value(rounding=ROUND_CEILING)
+        return amount.normalize()
+
+    def task_title(self, share: int | None, *, shown: bool = False) -> str:
+        """The title back-scheduling gives a task of this target — the plan (no share) or the
+        milestone of `share` percent: Chinese as stored, or (`shown`) in the reader's language."""
+        indicator = Indicator(self.indicator).label
+        if share is None:
+            msgid, params = PLAN_TITLE, {}
+        else:
+            amount = f"{self.milestone_amount(share):f}"
+            msgid, params = MILESTONE_TITLE, {"share": share, "amount": amount}
+        if shown:
+            return gettext(msgid) % {**params, "indicator": indicator, "unit": self.shown_unit}
+        return msgid % {**params, "indicator": chinese(indicator), "unit": self.unit}
+
+
+PLAN_TITLE = gettext_noop("制定%(indicator)s实施方案，明确责任分工")
+MILESTONE_TITLE = gettext_noop("%(indicator)s完成 %(share)s%%（%(amount)s %(unit)s）")
+
 
 class Task(models.Model):
     """A milestone toward a target, scheduled back from its deadline (倒排工期), with an owner."""
@@ -231,6 +264,14 @@ class Task(models.Model):
         indexes = [models.Index(fields=["owner", "status", "due"], name="task_owner_open")]
 
     def __str__(self) -> str:
+        return self.title
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language while it is the one back-scheduling gave (stored
+        in Chinese); a title someone wrote, or one the target's later change left behind, as is."""
+        if self.title == self.target.task_title(self.share):
+            return self.target.task_title(self.share, shown=True)
         return self.title
 
 

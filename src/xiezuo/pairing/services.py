@@ -7,7 +7,7 @@ import csv
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -603,14 +603,13 @@ def target_schedule(
         raise UserError("节点比例应从小到大排列，最后一个为 100%")
     target.tasks.exclude(status=TaskStatus.DONE).delete()
     owner = target.owner
-    unit = target.unit
     # The plan comes first: due before the first milestone even when the time is short, and
     # the milestones share what is left after it.
     plan_due = start + datetime.timedelta(days=min(plan_days, span // (len(shares) + 1)))
     tasks = [
         Task(
             target=target,
-            title=f"制定{target.get_indicator_display()}实施方案，明确责任分工",
+            title=target.task_title(None),
             due=plan_due,
             owner=owner,
         )
@@ -619,14 +618,10 @@ def target_schedule(
     for i, share in enumerate(shares):
         # Counted back from the deadline: the last milestone is the deadline itself.
         due = target.deadline - datetime.timedelta(days=round(step * (len(shares) - 1 - i)))
-        amount = (target.value * share / 100).quantize(Decimal("0.01"))
-        if target.indicator in WHOLE:  # 2.5 county pairs is no milestone: round up
-            amount = amount.to_integral_value(rounding=ROUND_CEILING)
-        amount = amount.normalize()
         tasks.append(
             Task(
                 target=target,
-                title=f"{target.get_indicator_display()}完成 {share}%（{amount:f} {unit}）",
+                title=target.task_title(share),
                 due=due,
                 share=share,
                 owner=owner,

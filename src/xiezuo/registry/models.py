@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from xiezuo.registry.choices import (
@@ -268,6 +269,18 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def shown_reason(self) -> str:
+        """The reason in the reader's language where an import wrote it (IMPORT_REASON)."""
+        prefix = IMPORT_REASON.split("%", 1)[0]
+        if self.reason.startswith(prefix):
+            return gettext(IMPORT_REASON) % {"file": self.reason.removeprefix(prefix)}
+        return self.reason
+
+
+# What an import writes as the reason of the status changes it brings (registry.writing).
+IMPORT_REASON = gettext_noop("导入 %(file)s")
 
 
 class ScopeConflict(models.Model):

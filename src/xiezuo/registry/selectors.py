@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from xiezuo.accounts.scope import scope_for
 from xiezuo.core.errors import NotFound
@@ -28,11 +30,11 @@ class Eligibility:
 
 
 CONDITIONS = (
-    ("food_clothing_secure", "不愁吃、不愁穿未达标"),
-    ("education_secure", "义务教育未保障"),
-    ("medical_secure", "基本医疗未保障"),
-    ("housing_secure", "住房安全未保障"),
-    ("water_secure", "饮水安全未保障"),
+    ("food_clothing_secure", _("不愁吃、不愁穿未达标")),
+    ("education_secure", _("义务教育未保障")),
+    ("medical_secure", _("基本医疗未保障")),
+    ("housing_secure", _("住房安全未保障")),
+    ("water_secure", _("饮水安全未保障")),
 )
 
 
@@ -54,12 +56,15 @@ def exit_eligibility(household: Household, year: int, *, line: Any = _UNSET) -> 
         line = poverty_line(year)
     income = household.per_capita_income
     if line is None:
-        reasons.append(f"没有 {year} 年的扶贫标准")
+        reasons.append(gettext("没有 %(year)s 年的扶贫标准") % {"year": year})
     elif income is None:
-        reasons.append("没有人均纯收入")
+        reasons.append(gettext("没有人均纯收入"))
     elif income <= line:
-        reasons.append(f"人均纯收入 {income} 元未超过 {year} 年标准 {line} 元")
-    reasons.extend(text for name, text in CONDITIONS if not getattr(household, name))
+        reasons.append(
+            gettext("人均纯收入 %(income)s 元未超过 %(year)s 年标准 %(line)s 元")
+            % {"income": income, "year": year, "line": line}
+        )
+    reasons.extend(str(text) for name, text in CONDITIONS if not getattr(household, name))
     return Eligibility(not reasons, reasons)
 
 

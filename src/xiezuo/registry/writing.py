@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from xiezuo.audit.models import AuditEvent
 from xiezuo.audit.services import audit_record
@@ -19,7 +20,7 @@ from xiezuo.imports import staging
 from xiezuo.imports.batches import batch_update, batch_write_failed
 from xiezuo.imports.models import ImportBatch
 from xiezuo.registry import columnar
-from xiezuo.registry.models import Household, HouseholdIncome, Member, StatusChange
+from xiezuo.registry.models import IMPORT_REASON, Household, HouseholdIncome, Member, StatusChange
 from xiezuo.registry.vocabulary import INCOME_SOURCES
 from xiezuo.registry.workers import crypto_worker
 
@@ -53,23 +54,34 @@ def commit_batch(batch: ImportBatch, *, actor: Any) -> ImportBatch:
         batch_write_failed(batch, exc)
         raise
     staging.checked_path(batch).unlink(missing_ok=True)
+    said = _commit_message(counts)
     return batch_update(
         batch,
         state=ImportBatch.State.COMMITTED,
         progress=100,
-        summary=counts,
-        message=_commit_message(counts),
+        summary={**counts, "said": said},
+        message=said["msgid"] % said["params"],
     )
 
 
-def _commit_message(counts: dict[str, int]) -> str:
+def _commit_message(counts: dict[str, int]) -> dict[str, Any]:
+    """What the batch says it wrote, as a msgid and its numbers: the stored message is its
+    Chinese, a page shows it in the reader's language (ImportBatch.shown_message)."""
     members, households = counts["members"], counts["households"]
     if (counts["members_written"], counts["households_written"]) == (members, households):
-        return f"已写入 {members} 人、{households} 户"
-    return (
-        f"共 {members} 人、{households} 户：写入新增或有变化的 {counts['households_written']} 户、"
-        f"{counts['members_written']} 人，其余与登记库相同"
-    )
+        msgid = gettext_noop("已写入 %(members)s 人、%(households)s 户")
+    else:
+        msgid = gettext_noop(
+            "共 %(members)s 人、%(households)s 户：写入新增或有变化的 %(households_written)s 户、"
+            "%(members_written)s 人，其余与登记库相同"
+        )
+    params = {
+        "members": members,
+        "households": households,
+        "members_written": counts["members_written"],
+        "households_written": counts["households_written"],
+    }
+    return {"msgid": msgid, "params": params}
 
 
 # One row per household: the attributes repeat on every member row (checked equal), the exit
@@ -270,7 +282,7 @@ def _commit_sql(batch: ImportBatch, actor: Any, duck: Any, worker: Executor) -> 
     actor_id = getattr(actor, "pk", None)
     staged = staging.relation(batch)
     now = timezone.now()
-    reason = f"导入 {batch.filename}"[:300]
+    reason = (IMPORT_REASON % {"file": batch.filename})[:300]
     # The staged JSON list is text; PostgreSQL's jsonb column wants it cast.
     causes = (
         "CAST(secondary_causes AS jsonb)"

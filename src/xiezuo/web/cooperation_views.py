@@ -460,6 +460,7 @@ def _chart_data(overview: selectors.AidOverview) -> dict[str, Any]:
                 "key": p.key,
                 "title": p.title,
                 "unit": p.unit,
+                "whole": p.whole,
                 "stacked": p.stacked,
                 "series": [
                     {"name": s.name, "data": [float(v) for v in s.values]} for s in p.series

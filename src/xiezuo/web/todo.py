@@ -9,6 +9,7 @@ from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from xiezuo.accounts import policy as access
@@ -33,6 +34,14 @@ class Item:
     entries: list[tuple[str, str, str]] = field(default_factory=list)  # (text, href, note)
 
 
+def _report_text(report: Any) -> str:
+    return gettext("%(year)s report of %(reporter)s (pairing %(pairing)s)") % {
+        "year": report.year,
+        "reporter": report.reporter_id,
+        "pairing": report.pairing_id,
+    }
+
+
 def todo_for(user: Any, *, today: datetime.date | None = None) -> list[Item]:
     if not getattr(user, "is_authenticated", False):
         return []
@@ -48,7 +57,7 @@ def todo_for(user: Any, *, today: datetime.date | None = None) -> list[Item]:
                 returned.count(),
                 reverse("web:coop_reports"),
                 [
-                    (str(r), reverse("web:coop_report", args=[r.pk]), r.comment)
+                    (_report_text(r), reverse("web:coop_report", args=[r.pk]), r.comment)
                     for r in returned[:SHOWN]
                 ],
             )
@@ -60,7 +69,10 @@ def todo_for(user: Any, *, today: datetime.date | None = None) -> list[Item]:
                 _("Reports to finish and submit"),
                 drafts.count(),
                 reverse("web:coop_reports"),
-                [(str(r), reverse("web:coop_report", args=[r.pk]), "") for r in drafts[:SHOWN]],
+                [
+                    (_report_text(r), reverse("web:coop_report", args=[r.pk]), "")
+                    for r in drafts[:SHOWN]
+                ],
             )
         )
     if access.has_any_role(user, ("reviewer", "admin")):
@@ -72,7 +84,7 @@ def todo_for(user: Any, *, today: datetime.date | None = None) -> list[Item]:
                 waiting.count(),
                 reverse("web:coop_reports"),
                 [
-                    (str(r), reverse("web:coop_report", args=[r.pk]), r.reporter.name)
+                    (_report_text(r), reverse("web:coop_report", args=[r.pk]), r.reporter.name)
                     for r in waiting[:SHOWN]
                 ],
             )
@@ -112,7 +124,7 @@ def todo_for(user: Any, *, today: datetime.date | None = None) -> list[Item]:
                 reverse("web:home"),
                 [
                     (
-                        f"{t.due.isoformat()} · {t.title}",
+                        f"{t.due.isoformat()} · {t.shown_title}",
                         reverse("web:pairing_detail", args=[t.target.agreement.pairing_id]),
                         str(t.target.agreement.pairing),
                     )

@@ -16,7 +16,7 @@ function drawAid() {
       grid: { top: 40, left: 60, right: 20, bottom: 30 },
       xAxis: { type: "category", data: data.years },
       // Counts of people, projects and firms are whole numbers: no 0.5 on their axis.
-      yAxis: { type: "value", name: panel.unit, minInterval: panel.unit === "万元" ? 0 : 1 },
+      yAxis: { type: "value", name: panel.unit, minInterval: panel.whole ? 1 : 0 },
       series: panel.series.map(function (s) {
         return {
           name: s.name,
