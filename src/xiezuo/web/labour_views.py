@@ -5,6 +5,7 @@ who took them; placements and their stability."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -203,17 +204,26 @@ def match_placement(request: HttpRequest, pk: int) -> HttpResponse:
     """An accepted match's worker started: the placement recorded from the match (organised, at
     the posting's place and wage), with the proofs held."""
     match = selectors.taken_match_get(user=request.user, pk=pk)
-    try:
+
+    def record() -> str:
         start = _date(request.POST.get("start", "").strip(), "上岗日期")
         services.placement_from_match(
             actor=actor(request), match=match, start=start, proofs=request.POST.getlist("proofs")
         )
+        return f"{match.worker.name}：已登记上岗（{start}）"
+
+    return _then_back(request, record)
+
+
+def _then_back(request: HttpRequest, act: Callable[[], str]) -> HttpResponse:
+    """A page action: what it did said as a message, or its problem as an error (a refusal stays
+    a 403); back to the labour page either way."""
+    try:
+        messages.success(request, act())
     except Forbidden:
         raise
     except UserError as exc:
         messages.error(request, str(exc))
-        return redirect("web:labour")
-    messages.success(request, f"{match.worker.name}：已登记上岗（{start}）")
     return redirect("web:labour")
 
 
@@ -222,17 +232,14 @@ def match_placement(request: HttpRequest, pk: int) -> HttpResponse:
 def placement_end(request: HttpRequest, pk: int) -> HttpResponse:
     """End a job on the day given (empty: still on)."""
     placement = selectors.placement_get(user=request.user, pk=pk)
-    raw = request.POST.get("end", "").strip()
-    try:
+
+    def end_it() -> str:
+        raw = request.POST.get("end", "").strip()
         end = _date(raw) if raw else None
         services.placement_end(actor=actor(request), placement=placement, end=end)
-    except Forbidden:
-        raise
-    except UserError as exc:
-        messages.error(request, str(exc))
-        return redirect("web:labour")
-    messages.success(request, f"{placement.person_name}：就业{'至 ' + str(end) if end else '在岗'}")
-    return redirect("web:labour")
+        return f"{placement.person_name}：就业{'至 ' + str(end) if end else '在岗'}"
+
+    return _then_back(request, end_it)
 
 
 # --- postings ------------------------------------------------------------------------------
