@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from xiezuo.accounts.requests import actor
@@ -82,6 +83,15 @@ def _chart(months: list[measures.Month]) -> dict[str, Any]:
         "organised": [pct(m.organised_share) for m in months],
         "stable_3": [pct(m.stable_3) for m in months],
         "stable_6": [pct(m.stable_6) for m in months],
+        # The series' names in the reader's language (the script has no catalogue of its own).
+        "names": {
+            "people": gettext("人次"),
+            "started": gettext("新增就业"),
+            "on_job": gettext("月末在岗"),
+            "organised": gettext("有组织就业占比"),
+            "stable_3": gettext("3 个月稳定率"),
+            "stable_6": gettext("6 个月稳定率"),
+        },
     }
 
 

@@ -18,10 +18,10 @@ document.addEventListener("DOMContentLoaded", function () {
       legend: { top: 0 },
       grid: { top: 40 },
       xAxis: { type: "category", data: d.months },
-      yAxis: { type: "value", name: "人次", minInterval: 1 },
+      yAxis: { type: "value", name: d.names.people, minInterval: 1 },
       series: [
-        { name: "新增就业", type: "bar", data: d.started, itemStyle: { color: "#3f6ea5" } },
-        { name: "月末在岗", type: "line", data: d.on_job, itemStyle: { color: "#b5651d" } }
+        { name: d.names.started, type: "bar", data: d.started, itemStyle: { color: "#3f6ea5" } },
+        { name: d.names.on_job, type: "line", data: d.on_job, itemStyle: { color: "#b5651d" } }
       ]
     });
   }
@@ -34,9 +34,9 @@ document.addEventListener("DOMContentLoaded", function () {
       xAxis: { type: "category", data: d.months },
       yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
       series: [
-        { name: "有组织就业占比", type: "line", data: d.organised, connectNulls: false, itemStyle: { color: "#3f6ea5" } },
-        { name: "3 个月稳定率", type: "line", data: d.stable_3, connectNulls: false, itemStyle: { color: "#2e7d32" } },
-        { name: "6 个月稳定率", type: "line", data: d.stable_6, connectNulls: false, itemStyle: { color: "#e8a317" } }
+        { name: d.names.organised, type: "line", data: d.organised, connectNulls: false, itemStyle: { color: "#3f6ea5" } },
+        { name: d.names.stable_3, type: "line", data: d.stable_3, connectNulls: false, itemStyle: { color: "#2e7d32" } },
+        { name: d.names.stable_6, type: "line", data: d.stable_6, connectNulls: false, itemStyle: { color: "#e8a317" } }
       ]
     });
   }
