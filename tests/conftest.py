@@ -30,6 +30,18 @@ def tasks_inline(settings: Any) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+@pytest.fixture(autouse=True)
+def default_language() -> Any:
+    """Each test starts in the site's language: a request in English (LocaleMiddleware leaves
+    its language active in the thread) must not carry over into the next test."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def regions(db: None) -> None:
     """The test slice of the divisions with the 832 poverty flags and the code changes."""

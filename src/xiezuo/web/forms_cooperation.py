@@ -84,7 +84,7 @@ def form_field(field: specs.Field) -> forms.Field:
     if field.type == "bool":
         return forms.BooleanField(**common)
     if field.type == "choice":
-        options = [("", "—"), *((str(v), str(label)) for v, label in field.choices.choices)]
+        options = [("", "—"), *((str(v), label) for v, label in field.choices.choices)]
         return forms.CharField(widget=forms.Select(choices=options), **common)
     if field.type == "date":
         return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), **common)
