@@ -37,6 +37,17 @@ def client_for(user: Any) -> Client:
     return client
 
 
+PROJECT = {
+    "date": "2026-03-01",
+    "name": "茶叶加工厂",
+    "sector": "产业",
+    "place": YANHE,
+    "budget_east": "800",
+    "budget_local": "200",
+    "status": "在建",
+}
+
+
 def create(pairing: Pairing, kind: str, raw: dict[str, Any], **kw: Any) -> Any:
     """A record through the service (as the setup of a page test), by no particular actor."""
     return services.record_create(
@@ -307,15 +318,7 @@ def test_only_reporters_enter_records(
 def test_a_read_view_names_the_large_sum_confirmation_only_where_given(
     suzhou_tongren: Pairing, suzhou_reporter: Any, viewer: Any
 ) -> None:
-    project = {
-        "date": "2026-03-01",
-        "name": "茶叶加工厂",
-        "sector": "产业",
-        "place": YANHE,
-        "budget_east": "800",
-        "budget_local": "200",
-        "status": "在建",
-    }
+    project = dict(PROJECT)
     plain = create(suzhou_tongren, "project", project)
     page = client_for(viewer).get(f"/cooperation/project/{plain.pk}/").content.decode()
     facts = page.split('data-testid="record-values"')[1].split("</dl>")[0]
@@ -424,15 +427,7 @@ def _aid_records(pairing: Pairing) -> None:
     create(pairing, "fund", FUND)
     create(pairing, "fund", {**FUND, "kind": "社会捐赠资金", "amount": "300.5"})
     create(pairing, "fund", {**FUND, "date": "2025-05-01", "amount": "900"}, year=2025)
-    project = {
-        "date": "2026-03-01",
-        "name": "茶叶加工厂",
-        "sector": "产业",
-        "place": YANHE,
-        "budget_east": "800",
-        "budget_local": "200",
-        "status": "在建",
-    }
+    project = dict(PROJECT)
     create(pairing, "project", project)
     create(
         pairing, "project", {**project, "name": "道路", "sector": "基础设施", "budget_east": "50"}
